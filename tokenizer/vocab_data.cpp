@@ -1,0 +1,274 @@
+#include "tokenizer/vocab_data.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unordered_map>
+
+#include "tokenizer/sentencepiece_model.h"
+#include "weights/error.h"
+#include "weights/gguf.h"
+#include "weights/gguf_writer.h"
+#include "weights/mapped_file.h"
+
+namespace edt {
+namespace {
+
+using nlohmann::json;
+
+// The pre-tokenizer regexes GGUF names (tokenizer.ggml.pre), as the Hugging Face tokenizer.json files spell them.
+const char* const kLlama3Regex =
+    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|"
+    "\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
+json read_json_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw FormatError(path + ": cannot open");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  json j = json::parse(ss.str(), nullptr, false);
+  if (j.is_discarded() || !j.is_object()) throw FormatError(path + ": not a JSON object");
+  return j;
+}
+
+// Names the pre-tokenizer of a byte-level BPE tokenizer.json the way llama.cpp's GGUF files do.
+std::string detect_pre_tokenizer(const json& pre, const std::string& source) {
+  if (pre.is_object() && pre.value("type", "") == "ByteLevel" && pre.value("use_regex", true)) return "gpt-2";
+  if (pre.is_object() && pre.value("type", "") == "Sequence" && pre.contains("pretokenizers")) {
+    std::string regex;
+    bool byte_level = false;
+    for (const json& p : pre["pretokenizers"]) {
+      if (p.value("type", "") == "Split" && p.contains("pattern") && p["pattern"].contains("Regex"))
+        regex = p["pattern"]["Regex"].get<std::string>();
+      if (p.value("type", "") == "ByteLevel") byte_level = true;
+    }
+    if (byte_level && regex == kLlama3Regex) return "llama-bpe";
+    if (byte_level && !regex.empty())
+      throw FormatError(source + ": pre-tokenizer regex '" + regex + "' is not one this engine knows "
+                        "(supported: the Llama-3 regex 'llama-bpe' and GPT-2's ByteLevel 'gpt-2')");
+  }
+  throw FormatError(source + ": pre_tokenizer " + pre.dump().substr(0, 200) +
+                    " is not a byte-level BPE pre-tokenizer this engine knows");
+}
+
+int32_t token_id_of(const json& config_entry, const std::unordered_map<std::string, int32_t>& ids) {
+  std::string content;
+  if (config_entry.is_string()) content = config_entry.get<std::string>();
+  else if (config_entry.is_object() && config_entry.contains("content")) content = config_entry["content"].get<std::string>();
+  auto it = ids.find(content);
+  return it == ids.end() ? -1 : it->second;
+}
+
+}  // namespace
+
+void VocabData::validate(const std::string& source) const {
+  const size_t n = tokens.size();
+  if (n == 0) throw FormatError(source + ": tokenizer vocabulary is empty");
+  if (token_types.size() != n)
+    throw FormatError(source + ": tokenizer.ggml.token_type has " + std::to_string(token_types.size()) +
+                      " entries, expected one per token (" + std::to_string(n) + ")");
+  if (!scores.empty() && scores.size() != n)
+    throw FormatError(source + ": tokenizer.ggml.scores has " + std::to_string(scores.size()) +
+                      " entries, expected one per token (" + std::to_string(n) + ")");
+  const std::pair<const char*, int32_t> specials[] = {
+      {"bos", bos_id}, {"eos", eos_id}, {"unknown", unk_id}, {"padding", pad_id}};
+  for (const auto& [name, id] : specials)
+    if (id >= static_cast<int64_t>(n))
+      throw FormatError(source + ": " + name + " token id " + std::to_string(id) + " is outside the vocabulary of " +
+                        std::to_string(n));
+  for (size_t i = 0; i < n; ++i)
+    if (token_types[i] < 1 || token_types[i] > 6)
+      throw FormatError(source + ": token " + std::to_string(i) + " has type " + std::to_string(token_types[i]) +
+                        ", expected 1..6");
+}
+
+void VocabData::write_to(GgufWriter& w) const {
+  w.set_string("tokenizer.ggml.model", model);
+  if (!pre.empty()) w.set_string("tokenizer.ggml.pre", pre);
+  w.set_string_array("tokenizer.ggml.tokens", tokens);
+  if (!scores.empty()) w.set_f32_array("tokenizer.ggml.scores", scores);
+  w.set_i32_array("tokenizer.ggml.token_type", token_types);
+  if (!merges.empty()) w.set_string_array("tokenizer.ggml.merges", merges);
+  if (bos_id >= 0) w.set_u32("tokenizer.ggml.bos_token_id", static_cast<uint32_t>(bos_id));
+  if (eos_id >= 0) w.set_u32("tokenizer.ggml.eos_token_id", static_cast<uint32_t>(eos_id));
+  if (unk_id >= 0) w.set_u32("tokenizer.ggml.unknown_token_id", static_cast<uint32_t>(unk_id));
+  if (pad_id >= 0) w.set_u32("tokenizer.ggml.padding_token_id", static_cast<uint32_t>(pad_id));
+  w.set_bool("tokenizer.ggml.add_bos_token", add_bos);
+  w.set_bool("tokenizer.ggml.add_eos_token", add_eos);
+  if (add_space_prefix) w.set_bool("tokenizer.ggml.add_space_prefix", *add_space_prefix);
+}
+
+VocabData VocabData::read_from(const GgufFile& f) {
+  VocabData v;
+  if (!f.find("tokenizer.ggml.model"))
+    throw FormatError(f.source + ": no tokenizer in the file (key 'tokenizer.ggml.model' is missing)");
+  v.model = f.require_string("tokenizer.ggml.model");
+  v.pre = f.get_string("tokenizer.ggml.pre").value_or("");
+  v.tokens = f.require_string_array("tokenizer.ggml.tokens");
+  if (f.find("tokenizer.ggml.scores")) v.scores = f.require_float_array("tokenizer.ggml.scores");
+  if (f.find("tokenizer.ggml.token_type")) v.token_types = f.require_int_array("tokenizer.ggml.token_type");
+  else v.token_types.assign(v.tokens.size(), static_cast<int32_t>(TokenType::Normal));
+  if (f.find("tokenizer.ggml.merges")) v.merges = f.require_string_array("tokenizer.ggml.merges");
+  auto id = [&](const char* key) -> int32_t {
+    const GgufValue* val = f.find(key);
+    if (!val) return -1;
+    const int64_t x = f.require_int(key);
+    if (x == 0xFFFFFFFFLL) return -1;  // llama.cpp writes UINT32 -1 for "no such token"
+    if (x < -1 || x > INT32_MAX) throw FormatError(f.source + ": key '" + key + "' is " + std::to_string(x) + ", out of range");
+    return static_cast<int32_t>(x);
+  };
+  v.bos_id = id("tokenizer.ggml.bos_token_id");
+  v.eos_id = id("tokenizer.ggml.eos_token_id");
+  v.unk_id = id("tokenizer.ggml.unknown_token_id");
+  v.pad_id = id("tokenizer.ggml.padding_token_id");
+  v.add_bos = f.get_bool("tokenizer.ggml.add_bos_token").value_or(v.model == "llama");
+  v.add_eos = f.get_bool("tokenizer.ggml.add_eos_token").value_or(false);
+  v.add_space_prefix = f.get_bool("tokenizer.ggml.add_space_prefix");
+  v.validate(f.source);
+  return v;
+}
+
+VocabData vocab_from_tokenizer_json(const std::string& path, const std::string& tokenizer_config_path) {
+  const json j = read_json_file(path);
+  if (!j.contains("model") || !j["model"].is_object() || j["model"].value("type", "") != "BPE")
+    throw FormatError(path + ": model.type is not \"BPE\"; only byte-level BPE tokenizer.json files are supported");
+  const json& model = j["model"];
+  if (model.value("byte_fallback", false))
+    throw FormatError(path + ": a byte_fallback BPE tokenizer.json (SentencePiece-style) needs its tokenizer.model");
+  if (!model.contains("vocab") || !model["vocab"].is_object()) throw FormatError(path + ": model.vocab is missing");
+  VocabData v;
+  v.model = "gpt2";
+  v.pre = detect_pre_tokenizer(j.contains("pre_tokenizer") ? j["pre_tokenizer"] : json(), path);
+
+  std::unordered_map<std::string, int32_t> ids;
+  int64_t max_id = -1;
+  for (const auto& [piece, id] : model["vocab"].items()) {
+    if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() >= (1 << 24))
+      throw FormatError(path + ": vocab entry '" + piece + "' has id " + id.dump() + ", expected 0..16777215");
+    ids[piece] = id.get<int32_t>();
+    max_id = std::max<int64_t>(max_id, id.get<int64_t>());
+  }
+  std::unordered_map<int32_t, bool> added_special;  // id -> special
+  if (j.contains("added_tokens") && j["added_tokens"].is_array()) {
+    for (const json& t : j["added_tokens"]) {
+      if (!t.contains("id") || !t["id"].is_number_integer() || !t.contains("content") || !t["content"].is_string())
+        throw FormatError(path + ": added_tokens entry needs an integer id and a string content");
+      const int64_t id = t["id"].get<int64_t>();
+      if (id < 0 || id >= (1 << 24)) throw FormatError(path + ": added token id " + std::to_string(id) + " out of range");
+      ids[t["content"].get<std::string>()] = static_cast<int32_t>(id);
+      added_special[static_cast<int32_t>(id)] = t.value("special", false);
+      max_id = std::max(max_id, id);
+    }
+  }
+  const size_t n = static_cast<size_t>(max_id + 1);
+  v.tokens.assign(n, "");
+  v.token_types.assign(n, static_cast<int32_t>(TokenType::Unused));
+  std::vector<bool> filled(n, false);
+  for (const auto& [piece, id] : ids) {
+    v.tokens[static_cast<size_t>(id)] = piece;
+    filled[static_cast<size_t>(id)] = true;
+    auto it = added_special.find(id);
+    v.token_types[static_cast<size_t>(id)] = static_cast<int32_t>(
+        it == added_special.end() ? TokenType::Normal : (it->second ? TokenType::Control : TokenType::UserDefined));
+  }
+  for (size_t i = 0; i < n; ++i)
+    if (!filled[i]) v.tokens[i] = "[PAD" + std::to_string(i) + "]";  // llama.cpp's filler for holes in the ids
+
+  if (model.contains("merges") && model["merges"].is_array()) {
+    v.merges.reserve(model["merges"].size());
+    for (const json& m : model["merges"]) {
+      if (m.is_string()) v.merges.push_back(m.get<std::string>());
+      else if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string())
+        v.merges.push_back(m[0].get<std::string>() + " " + m[1].get<std::string>());
+      else throw FormatError(path + ": merge " + m.dump().substr(0, 80) + " is neither \"a b\" nor [\"a\", \"b\"]");
+    }
+  }
+
+  // Special tokens and BOS policy: tokenizer_config.json first, then the post-processor template.
+  json config = json::object();
+  if (!tokenizer_config_path.empty() && std::filesystem::exists(tokenizer_config_path))
+    config = read_json_file(tokenizer_config_path);
+  if (config.contains("bos_token")) v.bos_id = token_id_of(config["bos_token"], ids);
+  if (config.contains("eos_token")) v.eos_id = token_id_of(config["eos_token"], ids);
+  if (config.contains("pad_token") && !config["pad_token"].is_null()) v.pad_id = token_id_of(config["pad_token"], ids);
+  bool template_adds_bos = false;
+  if (j.contains("post_processor") && j["post_processor"].is_object() &&
+      j["post_processor"].value("type", "") == "TemplateProcessing" && j["post_processor"].contains("single")) {
+    const json& single = j["post_processor"]["single"];
+    if (single.is_array() && !single.empty() && single[0].contains("SpecialToken")) {
+      template_adds_bos = true;
+      if (v.bos_id < 0) v.bos_id = token_id_of(single[0]["SpecialToken"]["id"], ids);
+    }
+  }
+  v.add_bos = config.contains("add_bos_token") && config["add_bos_token"].is_boolean()
+                  ? config["add_bos_token"].get<bool>()
+                  : template_adds_bos;
+  v.add_eos = config.value("add_eos_token", false);
+  v.validate(path);
+  return v;
+}
+
+VocabData vocab_from_sentencepiece(const std::string& path) {
+  MappedFile file(path);
+  const SentencePieceModel sp = parse_sentencepiece_model(file.bytes(), path);
+  if (sp.model_type != 2)
+    throw FormatError(path + ": SentencePiece model type " + std::to_string(sp.model_type) +
+                      " is not supported, expected BPE (2)");
+  VocabData v;
+  v.model = "llama";
+  for (const auto& p : sp.pieces) {
+    v.tokens.push_back(p.text);
+    v.scores.push_back(p.score);
+    v.token_types.push_back(p.type);
+  }
+  v.unk_id = sp.unk_id;
+  v.bos_id = sp.bos_id;
+  v.eos_id = sp.eos_id;
+  v.pad_id = sp.pad_id;
+  v.add_bos = true;
+  v.add_eos = false;
+  v.add_space_prefix = sp.add_dummy_prefix;
+  v.validate(path);
+  return v;
+}
+
+VocabData vocab_from_llama2c(const std::vector<std::string>& pieces, const std::vector<float>& scores) {
+  VocabData v;
+  v.model = "llama";
+  v.unk_id = 0;
+  v.bos_id = 1;
+  v.eos_id = 2;
+  v.add_bos = true;
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    std::string text = pieces[i];
+    TokenType type = TokenType::Normal;
+    unsigned byte = 0;
+    char tail = 0;
+    if (i == 0) {
+      text = "<unk>";
+      type = TokenType::Unknown;
+    } else if (i == 1) {
+      text = "<s>";
+      type = TokenType::Control;
+    } else if (i == 2) {
+      text = "</s>";
+      type = TokenType::Control;
+    } else if (text.size() == 6 && std::sscanf(text.c_str(), "<0x%2X%c", &byte, &tail) == 2 && tail == '>') {
+      type = TokenType::Byte;
+    } else {
+      // llama2.c stores SentencePiece's U+2581 as a plain space; GGUF keeps SentencePiece's spelling.
+      std::string escaped;
+      for (char c : text) escaped += c == ' ' ? std::string("\xE2\x96\x81") : std::string(1, c);
+      text = escaped;
+    }
+    v.tokens.push_back(text);
+    v.scores.push_back(scores[i]);
+    v.token_types.push_back(static_cast<int32_t>(type));
+  }
+  v.validate("llama2.c tokenizer");
+  return v;
+}
+
+}  // namespace edt
