@@ -1,0 +1,79 @@
+// Reference dot kernels and run-time selection.
+#include "engine/ops/dot_kernels.h"
+
+#include <cstdint>
+
+#include "weights/half.h"
+#include "weights/quant_blocks.h"
+
+namespace edt {
+
+Isa detect_isa() {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Isa::Avx2;
+  return Isa::Scalar;
+}
+
+const char* isa_name(Isa isa) { return isa == Isa::Avx2 ? "avx2" : "scalar"; }
+
+// The references accumulate in double so they are a trustworthy yardstick for the float SIMD versions.
+float dot_f32_ref(const void* w, const float* x, size_t n) {
+  const auto* a = static_cast<const float*>(w);
+  double s = 0;
+  for (size_t i = 0; i < n; ++i) s += static_cast<double>(a[i]) * x[i];
+  return static_cast<float>(s);
+}
+
+float dot_f16_ref(const void* w, const float* x, size_t n) {
+  const auto* a = static_cast<const uint16_t*>(w);
+  double s = 0;
+  for (size_t i = 0; i < n; ++i) s += static_cast<double>(f16_to_f32(a[i])) * x[i];
+  return static_cast<float>(s);
+}
+
+float dot_bf16_ref(const void* w, const float* x, size_t n) {
+  const auto* a = static_cast<const uint16_t*>(w);
+  double s = 0;
+  for (size_t i = 0; i < n; ++i) s += static_cast<double>(bf16_to_f32(a[i])) * x[i];
+  return static_cast<float>(s);
+}
+
+float dot_q8_0_ref(const void* w, const float* x, size_t n) {
+  const auto* b = static_cast<const BlockQ8_0*>(w);
+  double s = 0;
+  for (size_t k = 0; k < n / kQuantBlock; ++k) {
+    double block = 0;
+    for (size_t j = 0; j < kQuantBlock; ++j) block += static_cast<double>(b[k].qs[j]) * x[k * kQuantBlock + j];
+    s += block * f16_to_f32(b[k].d);
+  }
+  return static_cast<float>(s);
+}
+
+float dot_q4_0_ref(const void* w, const float* x, size_t n) {
+  const auto* b = static_cast<const BlockQ4_0*>(w);
+  double s = 0;
+  for (size_t k = 0; k < n / kQuantBlock; ++k) {
+    double block = 0;
+    const float* xb = x + k * kQuantBlock;
+    for (size_t j = 0; j < kQuantBlock / 2; ++j) {
+      block += static_cast<double>((b[k].qs[j] & 0x0f) - 8) * xb[j];
+      block += static_cast<double>((b[k].qs[j] >> 4) - 8) * xb[j + 16];
+    }
+    s += block * f16_to_f32(b[k].d);
+  }
+  return static_cast<float>(s);
+}
+
+DotKernel dot_kernel(GgmlType type, Isa isa) {
+  const bool avx2 = isa == Isa::Avx2;
+  switch (type) {
+    case GgmlType::F32: return avx2 ? dot_f32_avx2 : dot_f32_ref;
+    case GgmlType::F16: return avx2 ? dot_f16_avx2 : dot_f16_ref;
+    case GgmlType::BF16: return avx2 ? dot_bf16_avx2 : dot_bf16_ref;
+    case GgmlType::Q8_0: return avx2 ? dot_q8_0_avx2 : dot_q8_0_ref;
+    case GgmlType::Q4_0: return avx2 ? dot_q4_0_avx2 : dot_q4_0_ref;
+    default: return nullptr;
+  }
+}
+
+}  // namespace edt

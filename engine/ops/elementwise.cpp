@@ -1,0 +1,43 @@
+#include "engine/ops/elementwise.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace edt {
+
+void rmsnorm(float* out, const float* x, const float* weight, size_t n, float eps) {
+  double ss = 0;  // double: the mean square of thousands of values must not lose the small ones
+  for (size_t i = 0; i < n; ++i) ss += static_cast<double>(x[i]) * x[i];
+  const float scale = static_cast<float>(1.0 / std::sqrt(ss / static_cast<double>(n) + eps));
+  for (size_t i = 0; i < n; ++i) out[i] = x[i] * scale * weight[i];
+}
+
+void rope_apply(float* head, const float* cos_table, const float* sin_table, size_t head_dim) {
+  for (size_t i = 0; i < head_dim / 2; ++i) {
+    const float a = head[2 * i], b = head[2 * i + 1];
+    head[2 * i] = a * cos_table[i] - b * sin_table[i];
+    head[2 * i + 1] = a * sin_table[i] + b * cos_table[i];
+  }
+}
+
+void softmax(float* x, size_t n) {
+  float max = x[0];
+  for (size_t i = 1; i < n; ++i) max = std::max(max, x[i]);
+  double sum = 0;
+  for (size_t i = 0; i < n; ++i) {
+    x[i] = std::exp(x[i] - max);
+    sum += x[i];
+  }
+  const float inv = static_cast<float>(1.0 / sum);
+  for (size_t i = 0; i < n; ++i) x[i] *= inv;
+}
+
+void swiglu(float* gate, const float* up, size_t n) {
+  for (size_t i = 0; i < n; ++i) gate[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+}
+
+void add_in_place(float* y, const float* x, size_t n) {
+  for (size_t i = 0; i < n; ++i) y[i] += x[i];
+}
+
+}  // namespace edt

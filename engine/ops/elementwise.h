@@ -1,0 +1,23 @@
+#pragma once
+// The small per-row operations of the LLaMA graph. They know nothing of the model; each works on one row.
+#include <cstddef>
+
+namespace edt {
+
+// out[i] = x[i] / sqrt(mean(x^2) + eps) * weight[i]; out may alias x.
+void rmsnorm(float* out, const float* x, const float* weight, size_t n, float eps);
+
+// RoPE on one head of GGUF's interleaved layout: pairs (x[2i], x[2i+1]) rotated by angle pos * inv_freq[i], given
+// as cos/sin tables of head_dim/2 entries for this position.
+void rope_apply(float* head, const float* cos_table, const float* sin_table, size_t head_dim);
+
+// In place softmax over n values; returns nothing, the sum is 1 afterwards.
+void softmax(float* x, size_t n);
+
+// gate[i] = silu(gate[i]) * up[i]
+void swiglu(float* gate, const float* up, size_t n);
+
+// y[i] += x[i]
+void add_in_place(float* y, const float* x, size_t n);
+
+}  // namespace edt

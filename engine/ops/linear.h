@@ -1,0 +1,36 @@
+#pragma once
+// Y = X · Wᵀ for a weight matrix W (rows, cols) in its storage type, used in place from the mapped file.
+// One token (n = 1): a matrix-vector product over our dot kernels, OpenMP over output rows. A batch: OpenBLAS
+// sgemm, directly on F32 weights, or on blocks of rows dequantized into the caller's scratch for other types.
+#include <cstddef>
+#include <cstdint>
+
+#include "engine/ops/dot_kernels.h"
+#include "weights/tensor_type.h"
+
+namespace edt {
+
+struct WeightMatrix {
+  GgmlType type = GgmlType::F32;
+  const uint8_t* data = nullptr;
+  size_t rows = 0;       // output features
+  size_t cols = 0;       // input features (contiguous)
+  size_t row_bytes = 0;
+  DotKernel dot = nullptr;  // chosen at load time for this type and CPU
+
+  const uint8_t* row(size_t r) const { return data + r * row_bytes; }
+};
+
+// Rows of W dequantized per GEMM block: scratch needs kGemmBlockRows * cols floats.
+inline constexpr size_t kGemmBlockRows = 256;
+
+// y (rows) = W · x (cols)
+void matvec(const WeightMatrix& w, const float* x, float* y, int n_threads);
+
+// Y (n, rows) = X (n, cols) · Wᵀ; scratch (kGemmBlockRows * cols) is used for non-F32 weights.
+void matmul(const WeightMatrix& w, const float* x, size_t n, float* y, float* scratch, int n_threads);
+
+// Reference: double accumulation over dequantized rows, for tests.
+void matmul_ref(const WeightMatrix& w, const float* x, size_t n, float* y);
+
+}  // namespace edt

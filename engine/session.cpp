@@ -1,0 +1,165 @@
+// The LLaMA forward pass. One graph for prefill and decode; only the linear kernels differ with the batch size.
+#include "engine/session.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "engine/ops/elementwise.h"
+#include "weights/error.h"
+#include "weights/quant_blocks.h"
+
+namespace edt {
+
+Session::Session(std::shared_ptr<const Model> model, const SessionOptions& options)
+    : model_(std::move(model)),
+      n_ctx_(options.n_ctx ? options.n_ctx : model_->hparams().n_ctx_train),
+      max_batch_(std::max<uint32_t>(1, options.max_batch)),
+      n_threads_(std::max(1, options.n_threads)),
+      cache_(model_->hparams().n_layer, n_ctx_, size_t{model_->hparams().n_head_kv} * model_->hparams().head_dim) {
+  const LlamaHParams& hp = model_->hparams();
+  const size_t b = max_batch_, dim = hp.n_embd, q_dim = size_t{hp.n_head} * hp.head_dim;
+  const size_t kv_dim = size_t{hp.n_head_kv} * hp.head_dim, ff = hp.n_ff;
+  x_.resize(b * dim);
+  xn_.resize(b * dim);
+  q_.resize(b * q_dim);
+  k_.resize(b * kv_dim);
+  v_.resize(b * kv_dim);
+  att_out_.resize(b * q_dim);
+  proj_.resize(b * dim);
+  gate_.resize(b * ff);
+  up_.resize(b * ff);
+  rope_cos_.resize(b * hp.head_dim / 2);
+  rope_sin_.resize(b * hp.head_dim / 2);
+  gemm_scratch_.resize(kGemmBlockRows * std::max({dim, ff, q_dim}));
+  logits_.resize(hp.n_vocab);
+  set_threads(n_threads_);
+}
+
+void Session::set_threads(int n) {
+  n_threads_ = std::max(1, n);
+  scores_.resize(static_cast<size_t>(n_threads_) * n_ctx_);
+}
+
+void Session::check_tokens(std::span<const int32_t> tokens) const {
+  if (tokens.empty()) throw FormatError("no tokens to process");
+  if (pos_ + tokens.size() > n_ctx_)
+    throw FormatError(std::to_string(tokens.size()) + " tokens at position " + std::to_string(pos_) +
+                      " would pass the context of " + std::to_string(n_ctx_) + " tokens");
+  const auto vocab = static_cast<int32_t>(model_->hparams().n_vocab);
+  for (int32_t t : tokens)
+    if (t < 0 || t >= vocab)
+      throw FormatError("token id " + std::to_string(t) + " is outside the vocabulary (0.." + std::to_string(vocab - 1) + ")");
+}
+
+std::span<const float> Session::prefill(std::span<const int32_t> tokens) {
+  check_tokens(tokens);
+  for (size_t i = 0; i < tokens.size(); i += max_batch_) {
+    const size_t n = std::min<size_t>(max_batch_, tokens.size() - i);
+    const bool last = i + n == tokens.size();
+    forward(tokens.data() + i, n, last ? logits_.data() : nullptr, false);
+  }
+  return logits_;
+}
+
+void Session::prefill_all_logits(std::span<const int32_t> tokens, float* out) {
+  check_tokens(tokens);
+  const size_t vocab = model_->hparams().n_vocab;
+  for (size_t i = 0; i < tokens.size(); i += max_batch_) {
+    const size_t n = std::min<size_t>(max_batch_, tokens.size() - i);
+    forward(tokens.data() + i, n, out + i * vocab, true);
+  }
+}
+
+std::span<const float> Session::decode(int32_t token) {
+  check_tokens(std::span<const int32_t>(&token, 1));
+  forward(&token, 1, logits_.data(), false);
+  return logits_;
+}
+
+void Session::forward(const int32_t* tokens, size_t n, float* out, bool all_rows) {
+  const LlamaHParams& hp = model_->hparams();
+  const ModelWeights& w = model_->weights();
+  const size_t dim = hp.n_embd, hd = hp.head_dim, half = hd / 2, ff = hp.n_ff;
+  const size_t n_head = hp.n_head, q_dim = n_head * hd, kv_dim = size_t{hp.n_head_kv} * hd;
+  const size_t group = hp.n_head / hp.n_head_kv;
+  const float eps = hp.rms_eps, scale = 1.0f / std::sqrt(static_cast<float>(hd));
+  const int threads = n_threads_;
+  float* scratch = gemm_scratch_.data();
+
+  for (size_t t = 0; t < n; ++t) {
+    dequantize_row(w.token_embd.type, w.token_embd.row(static_cast<size_t>(tokens[t])), &x_[t * dim], dim);
+    // Rotation angles of this position, formed in double: pos * inv_freq loses digits in float at long context.
+    const double pos = static_cast<double>(pos_ + t);
+    for (size_t i = 0; i < half; ++i) {
+      const double angle = pos * w.rope_inv_freq[i];
+      rope_cos_[t * half + i] = static_cast<float>(std::cos(angle));
+      rope_sin_[t * half + i] = static_cast<float>(std::sin(angle));
+    }
+  }
+
+  for (size_t l = 0; l < hp.n_layer; ++l) {
+    const LayerWeights& L = w.layers[l];
+    for (size_t t = 0; t < n; ++t) rmsnorm(&xn_[t * dim], &x_[t * dim], L.attn_norm, dim, eps);
+    matmul(L.wq, xn_.data(), n, q_.data(), scratch, threads);
+    matmul(L.wk, xn_.data(), n, k_.data(), scratch, threads);
+    matmul(L.wv, xn_.data(), n, v_.data(), scratch, threads);
+    for (size_t t = 0; t < n; ++t) {
+      if (L.bq) add_in_place(&q_[t * q_dim], L.bq, q_dim);
+      if (L.bk) add_in_place(&k_[t * kv_dim], L.bk, kv_dim);
+      if (L.bv) add_in_place(&v_[t * kv_dim], L.bv, kv_dim);
+      const float* c = &rope_cos_[t * half];
+      const float* s = &rope_sin_[t * half];
+      for (size_t h = 0; h < n_head; ++h) rope_apply(&q_[t * q_dim + h * hd], c, s, hd);
+      for (size_t h = 0; h < hp.n_head_kv; ++h) rope_apply(&k_[t * kv_dim + h * hd], c, s, hd);
+      std::copy_n(&k_[t * kv_dim], kv_dim, cache_.k(l, pos_ + t));
+      std::copy_n(&v_[t * kv_dim], kv_dim, cache_.v(l, pos_ + t));
+    }
+
+    // Causal attention: token t sees positions 0..pos_+t. Heads sharing a KV head (GQA) read the same cache rows.
+    const auto work = static_cast<long>(n * n_head);
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+    for (long item = 0; item < work; ++item) {
+      const size_t t = static_cast<size_t>(item) / n_head, h = static_cast<size_t>(item) % n_head;
+      const size_t kv_off = (h / group) * hd, n_pos = pos_ + t + 1;
+      const float* q = &q_[t * q_dim + h * hd];
+      float* att = &scores_[static_cast<size_t>(omp_get_thread_num()) * n_ctx_];
+      for (size_t p = 0; p < n_pos; ++p) {
+        const float* k = cache_.k(l, p) + kv_off;
+        float dot = 0.0f;
+        for (size_t i = 0; i < hd; ++i) dot += q[i] * k[i];
+        att[p] = dot * scale;
+      }
+      softmax(att, n_pos);
+      float* o = &att_out_[t * q_dim + h * hd];
+      std::fill_n(o, hd, 0.0f);
+      for (size_t p = 0; p < n_pos; ++p) {
+        const float* v = cache_.v(l, p) + kv_off;
+        const float a = att[p];
+        for (size_t i = 0; i < hd; ++i) o[i] += a * v[i];
+      }
+    }
+
+    matmul(L.wo, att_out_.data(), n, proj_.data(), scratch, threads);
+    for (size_t t = 0; t < n; ++t) {
+      if (L.bo) add_in_place(&proj_[t * dim], L.bo, dim);
+      add_in_place(&x_[t * dim], &proj_[t * dim], dim);
+      rmsnorm(&xn_[t * dim], &x_[t * dim], L.ffn_norm, dim, eps);
+    }
+    matmul(L.w_gate, xn_.data(), n, gate_.data(), scratch, threads);
+    matmul(L.w_up, xn_.data(), n, up_.data(), scratch, threads);
+    for (size_t t = 0; t < n; ++t) swiglu(&gate_[t * ff], &up_[t * ff], ff);
+    matmul(L.w_down, gate_.data(), n, proj_.data(), scratch, threads);
+    for (size_t t = 0; t < n; ++t) add_in_place(&x_[t * dim], &proj_[t * dim], dim);
+  }
+  pos_ += static_cast<uint32_t>(n);
+  if (out == nullptr) return;  // a prefill chunk whose logits nobody reads
+
+  // Only the rows whose logits are wanted go through the final norm and the (large) output projection.
+  const size_t first = all_rows ? 0 : n - 1;
+  for (size_t t = first; t < n; ++t) rmsnorm(&xn_[t * dim], &x_[t * dim], w.output_norm, dim, eps);
+  matmul(w.output, &xn_[first * dim], n - first, out, scratch, threads);
+}
+
+}  // namespace edt
