@@ -1,0 +1,10 @@
+#pragma once
+// The subcommands of `edt`. Each parses its own flags from argv[2..] and returns the process exit code; errors are
+// thrown (FormatError, UsageError) and turned into one line by main().
+namespace edt {
+
+int cmd_convert(int argc, char** argv);
+int cmd_inspect(int argc, char** argv);
+int cmd_logits(int argc, char** argv);
+
+}  // namespace edt

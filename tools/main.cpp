@@ -1,0 +1,59 @@
+// edt: one program, many subcommands. main() owns the error policy: every typed error becomes one line on stderr
+// and a non-zero exit, never a crash.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <new>
+#include <string>
+
+#include "tools/commands.h"
+#include "weights/error.h"
+
+namespace {
+
+struct Command {
+  const char* name;
+  int (*run)(int, char**);
+  const char* summary;
+};
+
+const Command kCommands[] = {
+    {"convert", edt::cmd_convert, "Hugging Face folder or llama2.c checkpoint -> GGUF (f32/f16/bf16/q8_0/q4_0)"},
+    {"inspect", edt::cmd_inspect, "print a GGUF file's metadata and tensor table"},
+    {"logits", edt::cmd_logits, "run token ids through a model and write every position's logits as .npy"},
+};
+
+void print_usage(FILE* out) {
+  std::fprintf(out, "usage: edt <command> [flags]   (edt <command> --help for its flags)\n\ncommands:\n");
+  for (const Command& c : kCommands) std::fprintf(out, "  %-12s %s\n", c.name, c.summary);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+    print_usage(argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  for (const Command& c : kCommands) {
+    if (std::strcmp(argv[1], c.name) != 0) continue;
+    try {
+      return c.run(argc, argv);
+    } catch (const edt::UsageError& e) {
+      std::fprintf(stderr, "edt %s: %s\n", c.name, e.what());
+      return 2;
+    } catch (const edt::FormatError& e) {
+      std::fprintf(stderr, "edt %s: error: %s\n", c.name, e.what());
+      return 1;
+    } catch (const std::bad_alloc&) {
+      std::fprintf(stderr, "edt %s: error: out of memory\n", c.name);
+      return 1;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "edt %s: error: %s\n", c.name, e.what());
+      return 1;
+    }
+  }
+  std::fprintf(stderr, "edt: unknown command '%s'\n", argv[1]);
+  print_usage(stderr);
+  return 2;
+}

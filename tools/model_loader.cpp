@@ -1,0 +1,27 @@
+#include "tools/model_loader.h"
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "weights/converter.h"
+#include "weights/error.h"
+
+namespace edt {
+
+std::shared_ptr<Model> load_model_any(const std::string& path) {
+  namespace fs = std::filesystem;
+  if (!fs::exists(path)) throw FormatError(path + ": no such file or folder");
+  if (!fs::is_directory(path)) {
+    char magic[4] = {};
+    std::ifstream in(path, std::ios::binary);
+    in.read(magic, 4);
+    if (in.gcount() == 4 && std::memcmp(magic, "GGUF", 4) == 0) return Model::load(path);
+    if (fs::path(path).extension() != ".bin")
+      throw FormatError(path + ": not a GGUF file (bad magic), a Hugging Face folder or a llama2.c .bin checkpoint");
+  }
+  Conversion conv = convert_checkpoint(path, {});
+  return Model::from_bytes(conv.writer.write_to_memory(), path);
+}
+
+}  // namespace edt
