@@ -1,0 +1,90 @@
+// Every optimised kernel against its plain reference on random data of awkward sizes.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "engine/ops/dot_kernels.h"
+#include "engine/ops/elementwise.h"
+#include "engine/ops/linear.h"
+#include "tests/test_util.h"
+#include "weights/quant_blocks.h"
+
+namespace edt {
+namespace {
+
+std::vector<uint8_t> quantized_rows(GgmlType type, const std::vector<float>& values, size_t rows, size_t cols) {
+  const size_t rb = *ggml_row_bytes(type, cols);
+  std::vector<uint8_t> out(rows * rb);
+  for (size_t r = 0; r < rows; ++r) quantize_row(type, &values[r * cols], &out[r * rb], cols);
+  return out;
+}
+
+TEST(DotKernels, SimdMatchesReference) {
+  if (detect_isa() == Isa::Scalar) GTEST_SKIP() << "no AVX2 on this CPU";
+  for (GgmlType type : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0}) {
+    const bool blocked = type == GgmlType::Q8_0 || type == GgmlType::Q4_0;
+    for (size_t n : {1u, 7u, 8u, 15u, 31u, 32u, 33u, 96u, 100u, 257u, 1000u, 4099u}) {
+      if (blocked) n = (n + 31) / 32 * 32;
+      const auto w = test::random_floats(n, static_cast<uint32_t>(n) * 3 + 1);
+      const auto x = test::random_floats(n, static_cast<uint32_t>(n) * 7 + 2);
+      const auto row = quantized_rows(type, w, 1, n);
+      const float ref = dot_kernel(type, Isa::Scalar)(row.data(), x.data(), n);
+      const float simd = dot_kernel(type, Isa::Avx2)(row.data(), x.data(), n);
+      double norm = 0;  // |w|·|x| bounds the rounding error of any summation order
+      for (size_t i = 0; i < n; ++i) norm += std::fabs(w[i] * x[i]);
+      EXPECT_NEAR(simd, ref, 1e-5 * norm + 1e-6) << ggml_traits(type).name << " n=" << n;
+    }
+  }
+}
+
+TEST(Linear, MatvecAndGemmMatchReference) {
+  for (GgmlType type : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0}) {
+    const size_t rows = 300, cols = 96;  // rows > one GEMM block, not a multiple of it
+    const auto values = test::random_floats(rows * cols, 5);
+    const auto bytes = quantized_rows(type, values, rows, cols);
+    WeightMatrix w{type, bytes.data(), rows, cols, *ggml_row_bytes(type, cols), dot_kernel(type, detect_isa())};
+    for (size_t n : {1u, 3u, 17u}) {
+      const auto x = test::random_floats(n * cols, 9);
+      std::vector<float> want(n * rows), got(n * rows), scratch(kGemmBlockRows * cols);
+      matmul_ref(w, x.data(), n, want.data());
+      matmul(w, x.data(), n, got.data(), scratch.data(), 2);
+      EXPECT_LE(test::rel_l2(got.data(), want.data(), want.size()), 1e-6) << ggml_traits(type).name << " n=" << n;
+    }
+  }
+}
+
+TEST(Elementwise, RmsnormSoftmaxRopeSwiglu) {
+  const auto x = test::random_floats(77, 1);
+  const auto wgt = test::random_floats(77, 2);
+  std::vector<float> y(77);
+  rmsnorm(y.data(), x.data(), wgt.data(), 77, 1e-5f);
+  double ss = 0;
+  for (float v : x) ss += static_cast<double>(v) * v;
+  const double scale = 1.0 / std::sqrt(ss / 77 + 1e-5);
+  for (size_t i = 0; i < 77; ++i) EXPECT_NEAR(y[i], x[i] * scale * wgt[i], 1e-5);
+
+  std::vector<float> s = {1.0f, 2.0f, 3.0f, -1000.0f};
+  softmax(s.data(), s.size());
+  const double z = std::exp(1.0) + std::exp(2.0) + std::exp(3.0);
+  EXPECT_NEAR(s[0], std::exp(1.0) / z, 1e-7);
+  EXPECT_NEAR(s[2], std::exp(3.0) / z, 1e-7);
+  EXPECT_EQ(s[3], 0.0f);
+
+  // RoPE rotates each interleaved pair and preserves its length.
+  std::vector<float> head = {1.0f, 0.0f, 3.0f, 4.0f};
+  const float c[2] = {0.0f, std::cos(0.5f)}, sn[2] = {1.0f, std::sin(0.5f)};
+  rope_apply(head.data(), c, sn, 4);
+  EXPECT_NEAR(head[0], 0.0f, 1e-7);
+  EXPECT_NEAR(head[1], 1.0f, 1e-7);
+  EXPECT_NEAR(std::hypot(head[2], head[3]), 5.0f, 1e-5);
+  EXPECT_NEAR(head[2], 3 * std::cos(0.5f) - 4 * std::sin(0.5f), 1e-6);
+
+  std::vector<float> g = {0.0f, 1.0f, -2.0f}, u = {5.0f, 2.0f, 1.0f};
+  swiglu(g.data(), u.data(), 3);
+  EXPECT_NEAR(g[0], 0.0f, 1e-7);
+  EXPECT_NEAR(g[1], 2.0f / (1.0f + std::exp(-1.0f)), 1e-6);
+  EXPECT_NEAR(g[2], -2.0f / (1.0f + std::exp(2.0f)), 1e-6);
+}
+
+}  // namespace
+}  // namespace edt

@@ -1,0 +1,51 @@
+#pragma once
+// Shared helpers for the test suite: where the vendored data lives, loading converted models, comparing logits.
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "engine/model.h"
+#include "weights/converter.h"
+
+namespace edt::test {
+
+inline std::string data_path(const std::string& rel) { return std::string(EDT_TEST_DATA) + "/" + rel; }
+inline std::string models_path(const std::string& rel) { return std::string(EDT_MODELS_DIR) + "/" + rel; }
+
+// Converts a checkpoint in memory and loads the result.
+inline std::shared_ptr<Model> convert_and_load(const std::string& input, std::optional<GgmlType> type = std::nullopt) {
+  ConvertOptions opt;
+  opt.out_type = type;
+  Conversion c = convert_checkpoint(input, opt);
+  return Model::from_bytes(c.writer.write_to_memory(), input);
+}
+
+// ||a - b|| / ||b|| over n values, in double.
+inline double rel_l2(const float* a, const float* b, size_t n) {
+  double num = 0, den = 0;
+  for (size_t i = 0; i < n; ++i) {
+    num += (static_cast<double>(a[i]) - b[i]) * (static_cast<double>(a[i]) - b[i]);
+    den += static_cast<double>(b[i]) * b[i];
+  }
+  return std::sqrt(num / den);
+}
+
+inline size_t argmax(const float* x, size_t n) {
+  size_t best = 0;
+  for (size_t i = 1; i < n; ++i)
+    if (x[i] > x[best]) best = i;
+  return best;
+}
+
+inline std::vector<float> random_floats(size_t n, uint32_t seed, float scale = 1.0f) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, scale);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
+}  // namespace edt::test
