@@ -1,11 +1,10 @@
 // The LLaMA forward pass. One graph for prefill and decode; only the linear kernels differ with the batch size.
 #include "engine/session.h"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <cmath>
 
+#include "engine/attention.h"
 #include "engine/ops/elementwise.h"
 #include "weights/error.h"
 #include "weights/quant_blocks.h"
@@ -32,14 +31,15 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
   up_.resize(b * ff);
   rope_cos_.resize(b * hp.head_dim / 2);
   rope_sin_.resize(b * hp.head_dim / 2);
-  gemm_scratch_.resize(kGemmBlockRows * std::max({dim, ff, q_dim}));
+  max_cols_ = std::max({dim, ff, q_dim});
   logits_.resize(hp.n_vocab);
   set_threads(n_threads_);
 }
 
 void Session::set_threads(int n) {
   n_threads_ = std::max(1, n);
-  scores_.resize(static_cast<size_t>(n_threads_) * n_ctx_);
+  gemm_scratch_.resize(static_cast<size_t>(n_threads_) * kGemmBlockRows * max_cols_);
+  scores_.resize(attention_scratch_floats(max_batch_, n_ctx_, n_threads_));
 }
 
 void Session::check_tokens(std::span<const int32_t> tokens) const {
@@ -83,8 +83,8 @@ void Session::forward(const int32_t* tokens, size_t n, float* out, bool all_rows
   const ModelWeights& w = model_->weights();
   const size_t dim = hp.n_embd, hd = hp.head_dim, half = hd / 2, ff = hp.n_ff;
   const size_t n_head = hp.n_head, q_dim = n_head * hd, kv_dim = size_t{hp.n_head_kv} * hd;
-  const size_t group = hp.n_head / hp.n_head_kv;
-  const float eps = hp.rms_eps, scale = 1.0f / std::sqrt(static_cast<float>(hd));
+  const float eps = hp.rms_eps;
+  const AttentionShape attn_shape{n_head, hp.n_head_kv, hd, 1.0f / std::sqrt(static_cast<float>(hd))};
   const int threads = n_threads_;
   float* scratch = gemm_scratch_.data();
 
@@ -118,28 +118,8 @@ void Session::forward(const int32_t* tokens, size_t n, float* out, bool all_rows
     }
 
     // Causal attention: token t sees positions 0..pos_+t. Heads sharing a KV head (GQA) read the same cache rows.
-    const auto work = static_cast<long>(n * n_head);
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-    for (long item = 0; item < work; ++item) {
-      const size_t t = static_cast<size_t>(item) / n_head, h = static_cast<size_t>(item) % n_head;
-      const size_t kv_off = (h / group) * hd, n_pos = pos_ + t + 1;
-      const float* q = &q_[t * q_dim + h * hd];
-      float* att = &scores_[static_cast<size_t>(omp_get_thread_num()) * n_ctx_];
-      for (size_t p = 0; p < n_pos; ++p) {
-        const float* k = cache_.k(l, p) + kv_off;
-        float dot = 0.0f;
-        for (size_t i = 0; i < hd; ++i) dot += q[i] * k[i];
-        att[p] = dot * scale;
-      }
-      softmax(att, n_pos);
-      float* o = &att_out_[t * q_dim + h * hd];
-      std::fill_n(o, hd, 0.0f);
-      for (size_t p = 0; p < n_pos; ++p) {
-        const float* v = cache_.v(l, p) + kv_off;
-        const float a = att[p];
-        for (size_t i = 0; i < hd; ++i) o[i] += a * v[i];
-      }
-    }
+    attention(q_.data(), cache_, l, pos_, n, attn_shape, model_->isa(), scores_.data(), scores_.size(), att_out_.data(),
+              threads);
 
     matmul(L.wo, att_out_.data(), n, proj_.data(), scratch, threads);
     for (size_t t = 0; t < n; ++t) {

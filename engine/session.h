@@ -59,10 +59,11 @@ class Session {
   std::vector<float> proj_;     // (batch, dim) o-projection / down-projection output
   std::vector<float> gate_;     // (batch, ff)
   std::vector<float> up_;       // (batch, ff)
-  std::vector<float> scores_;   // (threads, n_ctx) attention weights, one row per thread
+  std::vector<float> scores_;   // attention weights: (block rows, n_ctx) batched, or (threads, n_ctx) per query
   std::vector<float> rope_cos_; // (batch, head_dim/2)
   std::vector<float> rope_sin_; // (batch, head_dim/2)
-  std::vector<float> gemm_scratch_;  // (kGemmBlockRows, max(dim, ff, q_dim)) dequantized weight rows
+  size_t max_cols_ = 0;              // widest weight row: max(dim, ff, q_dim)
+  std::vector<float> gemm_scratch_;  // (threads, kGemmBlockRows, max_cols) dequantized weight rows
   std::vector<float> logits_;   // (vocab) logits of the last token
 };
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build, the tests and the fuzzers need; does nothing when all are present.
 set -euo pipefail
-packages=(g++ cmake make pkg-config libopenblas-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev
+packages=(g++ cmake make pkg-config libopenblas-dev nlohmann-json3-dev libpcre2-dev libgtest-dev libbenchmark-dev
           clang libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do

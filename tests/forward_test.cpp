@@ -6,7 +6,9 @@
 
 #include <fstream>
 #include <sstream>
+#include <thread>
 
+#include "engine/perplexity.h"
 #include "engine/session.h"
 #include "tests/test_util.h"
 #include "weights/error.h"
@@ -189,6 +191,54 @@ TEST(Session, IndependentSessionsShareOneModel) {
     threads.emplace_back([&, i] { results[i] = greedy(model, prompt, want.size() - 8, 1); });
   for (auto& t : threads) t.join();
   for (const auto& r : results) EXPECT_EQ(r, want);
+}
+
+}  // namespace
+}  // namespace edt
+
+namespace edt {
+namespace {
+
+// The mean NLL of the held-out passage agrees with transformers' (refs.json: mean over its 511 predictions).
+TEST(Perplexity, MeanNllOfTheLongPassageMatchesTransformers) {
+  const auto model = test::convert_and_load(test::models_path("prose-15m"));
+  const auto ids = to_ids(read_npy(test::data_path("prose-15m-refs/long_input_ids.npy")).ints);
+  std::ifstream in(test::data_path("prose-15m-refs/refs.json"));
+  const double want = nlohmann::json::parse(in)[6]["long_context_mean_nll"].get<double>();
+  const size_t vocab = model->hparams().n_vocab;
+  std::vector<float> logits(ids.size() * vocab);
+  Session(model, {}).prefill_all_logits(ids, logits.data());
+  double sum = 0;
+  for (size_t i = 0; i + 1 < ids.size(); ++i) sum += token_nll({&logits[i * vocab], vocab}, ids[i + 1]);
+  EXPECT_NEAR(sum / static_cast<double>(ids.size() - 1), want, 1e-4);
+}
+
+// perplexity() scores the second half of each window, with BOS in place of each window's first token.
+TEST(Perplexity, WindowsAreScoredLikeLlamaCpp) {
+  const auto model = test::convert_and_load(test::models_path("prose-15m"));
+  const auto ids = to_ids(read_npy(test::data_path("prose-15m-refs/long_input_ids.npy")).ints);
+  const uint32_t n_ctx = 64;
+  SessionOptions opt;
+  opt.n_ctx = n_ctx;
+  Session s(model, opt);
+  const std::vector<int32_t> tokens(ids.begin(), ids.begin() + 150);  // two whole windows and a partial one
+  const PerplexityResult r = perplexity(s, tokens, n_ctx, 0);
+  EXPECT_EQ(r.windows, 2u);
+  EXPECT_EQ(r.scored_tokens, 2u * 31u);
+  double sum = 0;
+  const size_t vocab = model->hparams().n_vocab;
+  std::vector<float> logits(n_ctx * vocab);
+  for (size_t w = 0; w < 2; ++w) {
+    std::vector<int32_t> window(tokens.begin() + static_cast<long>(w * n_ctx), tokens.begin() + static_cast<long>((w + 1) * n_ctx));
+    window[0] = 0;
+    Session fresh(model, opt);
+    fresh.prefill_all_logits(window, logits.data());
+    for (size_t j = n_ctx / 2; j + 1 < n_ctx; ++j) sum += token_nll({&logits[j * vocab], vocab}, window[j + 1]);
+  }
+  EXPECT_NEAR(r.mean_nll, sum / 62.0, 1e-9);
+  EXPECT_NEAR(r.perplexity, std::exp(r.mean_nll), 1e-9);
+  EXPECT_GT(r.mean_nll, 2.0);
+  EXPECT_LT(r.mean_nll, 7.0);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "engine/attention.h"
 #include "engine/ops/dot_kernels.h"
 #include "engine/ops/elementwise.h"
 #include "engine/ops/linear.h"
@@ -45,7 +46,7 @@ TEST(Linear, MatvecAndGemmMatchReference) {
     WeightMatrix w{type, bytes.data(), rows, cols, *ggml_row_bytes(type, cols), dot_kernel(type, detect_isa())};
     for (size_t n : {1u, 3u, 17u}) {
       const auto x = test::random_floats(n * cols, 9);
-      std::vector<float> want(n * rows), got(n * rows), scratch(kGemmBlockRows * cols);
+      std::vector<float> want(n * rows), got(n * rows), scratch(2 * kGemmBlockRows * cols);  // 2 threads
       matmul_ref(w, x.data(), n, want.data());
       matmul(w, x.data(), n, got.data(), scratch.data(), 2);
       EXPECT_LE(test::rel_l2(got.data(), want.data(), want.size()), 1e-6) << ggml_traits(type).name << " n=" << n;
@@ -84,6 +85,46 @@ TEST(Elementwise, RmsnormSoftmaxRopeSwiglu) {
   EXPECT_NEAR(g[0], 0.0f, 1e-7);
   EXPECT_NEAR(g[1], 2.0f / (1.0f + std::exp(-1.0f)), 1e-6);
   EXPECT_NEAR(g[2], -2.0f / (1.0f + std::exp(2.0f)), 1e-6);
+}
+
+}  // namespace
+}  // namespace edt
+
+namespace edt {
+namespace {
+
+// Both attention routes (batched sgemm, per-query loop) against the plain reference, GQA 3:1, mid-context.
+TEST(Attention, BothRoutesMatchReference) {
+  const AttentionShape shape{6, 2, 20, 1.0f / std::sqrt(20.0f)};
+  const size_t n_ctx = 70, kv_dim = 40, q_dim = 120, pos0 = 9;
+  KvCache cache(2, n_ctx, kv_dim);
+  const auto kv = test::random_floats(2 * n_ctx * kv_dim, 3);
+  for (size_t p = 0; p < n_ctx; ++p) {
+    std::copy_n(&kv[p * kv_dim], kv_dim, cache.k(1, p));
+    std::copy_n(&kv[(n_ctx + p) * kv_dim], kv_dim, cache.v(1, p));
+  }
+  for (size_t n : {1u, 3u, 4u, 33u}) {
+    const auto q = test::random_floats(n * q_dim, static_cast<uint32_t>(n));
+    std::vector<float> want(n * q_dim), got(n * q_dim);
+    attention_ref(q.data(), cache, 1, pos0, n, shape, want.data());
+    for (int threads : {1, 2}) {
+      for (size_t scratch_rows : {size_t{1}, size_t{64}}) {  // tiny scratch: the batched route works in blocks
+        std::vector<float> scratch(std::max(attention_scratch_floats(scratch_rows, n_ctx, threads), size_t{1}));
+        attention(q.data(), cache, 1, pos0, n, shape, detect_isa(), scratch.data(), scratch.size(), got.data(), threads);
+        EXPECT_LE(test::rel_l2(got.data(), want.data(), want.size()), 1e-5) << "n=" << n << " threads=" << threads;
+      }
+    }
+  }
+}
+
+TEST(DotKernels, AxpyMatchesReference) {
+  for (size_t n : {1u, 7u, 8u, 9u, 64u, 67u}) {
+    const auto x = test::random_floats(n, 1);
+    auto y1 = test::random_floats(n, 2), y2 = y1;
+    axpy_f32_ref(0.37f, x.data(), y1.data(), n);
+    axpy_kernel(detect_isa())(0.37f, x.data(), y2.data(), n);
+    for (size_t i = 0; i < n; ++i) EXPECT_NEAR(y2[i], y1[i], 1e-6);
+  }
 }
 
 }  // namespace

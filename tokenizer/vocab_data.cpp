@@ -98,6 +98,10 @@ void VocabData::write_to(GgufWriter& w) const {
   w.set_bool("tokenizer.ggml.add_bos_token", add_bos);
   w.set_bool("tokenizer.ggml.add_eos_token", add_eos);
   if (add_space_prefix) w.set_bool("tokenizer.ggml.add_space_prefix", *add_space_prefix);
+  // Not llama.cpp keys (it ignores them): what tokenizer.json / tokenizer.model say, so that the GGUF tokenizes
+  // exactly as the source does.
+  if (remove_extra_whitespaces) w.set_bool("tokenizer.ggml.remove_extra_whitespaces", *remove_extra_whitespaces);
+  if (ignore_merges) w.set_bool("tokenizer.ggml.ignore_merges", *ignore_merges);
 }
 
 VocabData VocabData::read_from(const GgufFile& f) {
@@ -126,6 +130,8 @@ VocabData VocabData::read_from(const GgufFile& f) {
   v.add_bos = f.get_bool("tokenizer.ggml.add_bos_token").value_or(v.model == "llama");
   v.add_eos = f.get_bool("tokenizer.ggml.add_eos_token").value_or(false);
   v.add_space_prefix = f.get_bool("tokenizer.ggml.add_space_prefix");
+  v.remove_extra_whitespaces = f.get_bool("tokenizer.ggml.remove_extra_whitespaces");
+  v.ignore_merges = f.get_bool("tokenizer.ggml.ignore_merges");
   v.validate(f.source);
   return v;
 }
@@ -140,6 +146,7 @@ VocabData vocab_from_tokenizer_json(const std::string& path, const std::string& 
   if (!model.contains("vocab") || !model["vocab"].is_object()) throw FormatError(path + ": model.vocab is missing");
   VocabData v;
   v.model = "gpt2";
+  v.ignore_merges = model.value("ignore_merges", false);
   v.pre = detect_pre_tokenizer(j.contains("pre_tokenizer") ? j["pre_tokenizer"] : json(), path);
 
   std::unordered_map<std::string, int32_t> ids;
@@ -230,6 +237,7 @@ VocabData vocab_from_sentencepiece(const std::string& path) {
   v.add_bos = true;
   v.add_eos = false;
   v.add_space_prefix = sp.add_dummy_prefix;
+  v.remove_extra_whitespaces = sp.remove_extra_whitespaces;
   v.validate(path);
   return v;
 }

@@ -24,6 +24,8 @@ struct VocabData {
   int32_t bos_id = -1, eos_id = -1, unk_id = -1, pad_id = -1;
   bool add_bos = false, add_eos = false;
   std::optional<bool> add_space_prefix;  // SentencePiece's add_dummy_prefix
+  std::optional<bool> remove_extra_whitespaces;  // SentencePiece's normalizer flag (our own GGUF key)
+  std::optional<bool> ignore_merges;  // byte-level BPE: a word that is a token is taken whole (our own GGUF key)
 
   void write_to(GgufWriter& w) const;
   // Throws FormatError naming the key when the vocabulary is missing or inconsistent.

@@ -6,5 +6,7 @@ namespace edt {
 int cmd_convert(int argc, char** argv);
 int cmd_inspect(int argc, char** argv);
 int cmd_logits(int argc, char** argv);
+int cmd_tokenize(int argc, char** argv);
+int cmd_perplexity(int argc, char** argv);
 
 }  // namespace edt

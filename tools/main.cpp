@@ -20,6 +20,8 @@ struct Command {
 const Command kCommands[] = {
     {"convert", edt::cmd_convert, "Hugging Face folder or llama2.c checkpoint -> GGUF (f32/f16/bf16/q8_0/q4_0)"},
     {"inspect", edt::cmd_inspect, "print a GGUF file's metadata and tensor table"},
+    {"tokenize", edt::cmd_tokenize, "text -> token ids (-p TEXT, or JSON lines on stdin with --jsonl)"},
+    {"perplexity", edt::cmd_perplexity, "perplexity over a text file, windowed as llama.cpp's perplexity tool"},
     {"logits", edt::cmd_logits, "run token ids through a model and write every position's logits as .npy"},
 };
 

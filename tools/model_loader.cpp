@@ -6,6 +6,7 @@
 
 #include "weights/converter.h"
 #include "weights/error.h"
+#include "weights/mapped_file.h"
 
 namespace edt {
 
@@ -22,6 +23,19 @@ std::shared_ptr<Model> load_model_any(const std::string& path) {
   }
   Conversion conv = convert_checkpoint(path, {});
   return Model::from_bytes(conv.writer.write_to_memory(), path);
+}
+
+std::unique_ptr<Tokenizer> tokenizer_of(const Model& model) {
+  return Tokenizer::from_vocab(VocabData::read_from(model.gguf()));
+}
+
+std::unique_ptr<Tokenizer> load_tokenizer_from_model(const std::string& path) {
+  namespace fs = std::filesystem;
+  if (fs::is_directory(path)) return Tokenizer::from_path(path);
+  const MappedFile file(path);
+  if (file.size() >= 4 && std::memcmp(file.bytes().data(), "GGUF", 4) == 0)
+    return Tokenizer::from_vocab(VocabData::read_from(parse_gguf(file.bytes(), path)));
+  return tokenizer_of(*load_model_any(path));  // a llama2.c checkpoint: convert to get its vocabulary
 }
 
 }  // namespace edt

@@ -64,6 +64,12 @@ float dot_q4_0_ref(const void* w, const float* x, size_t n) {
   return static_cast<float>(s);
 }
 
+void axpy_f32_ref(float a, const float* x, float* y, size_t n) {
+  for (size_t i = 0; i < n; ++i) y[i] += a * x[i];
+}
+
+AxpyKernel axpy_kernel(Isa isa) { return isa == Isa::Avx2 ? axpy_f32_avx2 : axpy_f32_ref; }
+
 DotKernel dot_kernel(GgmlType type, Isa isa) {
   const bool avx2 = isa == Isa::Avx2;
   switch (type) {

@@ -18,6 +18,12 @@ const char* isa_name(Isa isa);
 // The kernel for a weight type on the given ISA (Scalar always exists). nullptr for types that cannot compute.
 DotKernel dot_kernel(GgmlType type, Isa isa);
 
+// y[i] += a * x[i], for attention's weighted sum of values.
+using AxpyKernel = void (*)(float a, const float* x, float* y, size_t n);
+AxpyKernel axpy_kernel(Isa isa);
+void axpy_f32_ref(float a, const float* x, float* y, size_t n);
+void axpy_f32_avx2(float a, const float* x, float* y, size_t n);
+
 // Reference kernels (also the Scalar entries).
 float dot_f32_ref(const void* w, const float* x, size_t n);
 float dot_f16_ref(const void* w, const float* x, size_t n);

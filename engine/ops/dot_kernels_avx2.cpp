@@ -46,6 +46,13 @@ float dot_f32_avx2(const void* w, const float* x, size_t n) {
   return s;
 }
 
+void axpy_f32_avx2(float a, const float* x, float* y, size_t n) {
+  const __m256 va = _mm256_set1_ps(a);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_fmadd_ps(va, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+  for (; i < n; ++i) y[i] += a * x[i];
+}
+
 float dot_f16_avx2(const void* w, const float* x, size_t n) {
   const auto* a = static_cast<const uint16_t*>(w);
   __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();

@@ -2,6 +2,8 @@
 // Y = X · Wᵀ for a weight matrix W (rows, cols) in its storage type, used in place from the mapped file.
 // One token (n = 1): a matrix-vector product over our dot kernels, OpenMP over output rows. A batch: OpenBLAS
 // sgemm, directly on F32 weights, or on blocks of rows dequantized into the caller's scratch for other types.
+// Threads: OpenMP splits the output rows and each thread calls a single-threaded sgemm on its slice, so OpenBLAS's
+// own thread pool never competes with OpenMP's for the cores.
 #include <cstddef>
 #include <cstdint>
 
@@ -21,13 +23,16 @@ struct WeightMatrix {
   const uint8_t* row(size_t r) const { return data + r * row_bytes; }
 };
 
-// Rows of W dequantized per GEMM block: scratch needs kGemmBlockRows * cols floats.
-inline constexpr size_t kGemmBlockRows = 256;
+// Rows of W dequantized per GEMM block: scratch needs n_threads * kGemmBlockRows * cols floats.
+inline constexpr size_t kGemmBlockRows = 128;
+
+// Makes OpenBLAS run each call on the calling thread (once per process); every caller of sgemm relies on it.
+void use_single_threaded_blas();
 
 // y (rows) = W · x (cols)
 void matvec(const WeightMatrix& w, const float* x, float* y, int n_threads);
 
-// Y (n, rows) = X (n, cols) · Wᵀ; scratch (kGemmBlockRows * cols) is used for non-F32 weights.
+// Y (n, rows) = X (n, cols) · Wᵀ; scratch (n_threads, kGemmBlockRows, cols) is used for non-F32 weights.
 void matmul(const WeightMatrix& w, const float* x, size_t n, float* y, float* scratch, int n_threads);
 
 // Reference: double accumulation over dequantized rows, for tests.

@@ -1,0 +1,30 @@
+#pragma once
+// Causal grouped-query attention over a session's KV cache. Query head h reads KV head h / (n_head / n_head_kv).
+// Two routes with one contract: a batch of queries goes through sgemm per head (scores = Q·Kᵀ, masked softmax,
+// out = P·V); a single query loops over positions with the SIMD dot / axpy kernels, heads in parallel.
+#include <cstddef>
+
+#include "engine/kv_cache.h"
+#include "engine/ops/dot_kernels.h"
+
+namespace edt {
+
+struct AttentionShape {
+  size_t n_head = 0, n_head_kv = 0, head_dim = 0;
+  float scale = 1.0f;  // 1 / sqrt(head_dim)
+};
+
+// Rows of the scores scratch the batched route uses per block of queries; the scratch holds
+// attention_scratch_floats(...) floats.
+size_t attention_scratch_floats(size_t max_batch, size_t n_ctx, int n_threads);
+
+// q: (n, n_head * head_dim) for positions pos0 .. pos0+n-1, whose K and V rows are already in the cache.
+// out: (n, n_head * head_dim).
+void attention(const float* q, const KvCache& cache, size_t layer, size_t pos0, size_t n, const AttentionShape& shape,
+               Isa isa, float* scratch, size_t scratch_floats, float* out, int n_threads);
+
+// Plain reference (double accumulation), for tests.
+void attention_ref(const float* q, const KvCache& cache, size_t layer, size_t pos0, size_t n,
+                   const AttentionShape& shape, float* out);
+
+}  // namespace edt
