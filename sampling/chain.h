@@ -1,0 +1,57 @@
+#pragma once
+// The sampling chain: stages applied in order to one step's logits, ending in a token. It owns its scratch (nothing
+// is allocated per token), times each stage, and reports what it did. When the chain is value stages (bias,
+// penalties) then EDT or a fixed temperature then the draw, it runs the fused, vectorised path instead: a few
+// linear passes over the vocabulary, no candidate array, no sort.
+#include <array>
+#include <chrono>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/ops/dot_kernels.h"
+#include "sampling/fused_edt.h"
+#include "sampling/stage.h"
+
+namespace edt {
+
+class SamplerChain {
+ public:
+  SamplerChain(std::vector<std::unique_ptr<SamplerStage>> stages, uint64_t seed, size_t n_vocab, Isa isa);
+
+  // Picks the next token from logits (n_vocab), which the chain may modify in place (they are consumed).
+  int32_t sample(std::span<float> logits);
+  // Every emitted token (and prompt tokens, for penalties) goes through accept().
+  void accept(int32_t token);
+  void reset();  // forgets history; the random stream continues
+  std::unique_ptr<SamplerChain> clone() const;
+
+  const StepReport& last_report() const { return report_; }
+  bool fused() const { return fused_; }
+  // Names of the timed parts: the stages, or "<value stages>..., edt+dist (fused)" on the fused path.
+  const std::vector<std::string>& timed_names() const { return timed_names_; }
+  // Nanoseconds each timed part took at the last step (same order as timed_names()).
+  const std::vector<int64_t>& last_step_ns() const { return last_step_ns_; }
+  std::string describe() const;  // "penalties -> edt -> dist (fused)"
+
+ private:
+  std::vector<std::unique_ptr<SamplerStage>> stages_;
+  uint64_t seed_;
+  Rng rng_;
+  size_t n_vocab_;
+  Isa isa_;
+  bool fused_ = false;
+  size_t fused_from_ = 0;       // stages before this index run normally; the rest is the fused kernel
+  EdtParams fused_edt_;
+  double fused_temperature_ = 0;  // > 0: fixed temperature instead of EDT
+  bool needs_snapshot_ = false;   // an EDT stage over the full vocabulary runs after a truncation
+  StepReport report_;
+  std::vector<std::string> timed_names_;
+  std::vector<int64_t> last_step_ns_;
+  std::vector<int32_t> ids_;      // (n_vocab) candidate ids once truncation starts
+  std::vector<float> scratch_;    // (n_vocab) stage / fused-kernel scratch
+  std::vector<float> snapshot_;   // (n_vocab) full-vocabulary logits before the first truncation, when needed
+};
+
+}  // namespace edt

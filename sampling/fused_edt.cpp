@@ -1,0 +1,74 @@
+#include "sampling/fused_edt.h"
+
+#include <cmath>
+#include <limits>
+
+namespace edt {
+
+double edt_temperature(double entropy, const EdtParams& p) {
+  if (!(entropy >= kEdtMinEntropy)) return 0.0;  // also catches NaN
+  const double t = p.t0 * std::pow(static_cast<double>(p.n), p.theta / entropy);
+  return t < kMinTemperature ? 0.0 : t;
+}
+
+EntropyStats entropy_stats_ref(const float* logits, size_t n) {
+  EntropyStats st;
+  st.max = -std::numeric_limits<float>::infinity();
+  for (size_t i = 0; i < n; ++i)
+    if (logits[i] > st.max) {
+      st.max = logits[i];
+      st.argmax = static_cast<int32_t>(i);
+    }
+  double s = 0, t = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const double d = static_cast<double>(logits[i]) - st.max;
+    if (d == -std::numeric_limits<double>::infinity()) continue;  // masked: 0 · ln 0 = 0
+    const double e = std::exp(d);
+    s += e;
+    t += e * d;
+  }
+  st.sum_exp = s;
+  st.entropy = std::max(0.0, std::log(s) - t / s);  // rounding can leave -1e-17 for one-hot inputs
+  return st;
+}
+
+int32_t draw_at_temperature_ref(const float* logits, size_t n, float max, double temperature, double u, float*,
+                                double* probability) {
+  double total = 0;
+  for (size_t i = 0; i < n; ++i) total += std::exp((static_cast<double>(logits[i]) - max) / temperature);
+  const double target = u * total;
+  double cum = 0;
+  int32_t last_nonzero = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const double w = std::exp((static_cast<double>(logits[i]) - max) / temperature);
+    if (w == 0) continue;
+    last_nonzero = static_cast<int32_t>(i);
+    cum += w;
+    if (cum > target) {
+      if (probability) *probability = w / total;
+      return static_cast<int32_t>(i);
+    }
+  }
+  if (probability) *probability = std::exp((static_cast<double>(logits[last_nonzero]) - max) / temperature) / total;
+  return last_nonzero;
+}
+
+FusedDrawResult fused_edt_draw(const float* logits, size_t n, const EdtParams& p, double temperature_override, double u,
+                               float* scratch, Isa isa) {
+  const bool avx2 = isa == Isa::Avx2;
+  const EntropyStats st = avx2 ? entropy_stats_avx2(logits, n) : entropy_stats_ref(logits, n);
+  FusedDrawResult r;
+  r.entropy = st.entropy;
+  r.temperature = temperature_override > 0 ? temperature_override : edt_temperature(st.entropy, p);
+  if (r.temperature < kMinTemperature) {
+    r.temperature = 0;
+    r.token = st.argmax;
+    r.probability = 1.0;
+    return r;
+  }
+  r.token = avx2 ? draw_at_temperature_avx2(logits, n, st.max, r.temperature, u, scratch, &r.probability)
+                 : draw_at_temperature_ref(logits, n, st.max, r.temperature, u, scratch, &r.probability);
+  return r;
+}
+
+}  // namespace edt
