@@ -38,7 +38,7 @@ SamplerChain::SamplerChain(std::vector<std::unique_ptr<SamplerStage>> stages, ui
   if (fused_) timed_names_.push_back(fused_temperature_ > 0 ? "temperature+dist (fused)" : "edt+dist (fused)");
   last_step_ns_.assign(timed_names_.size(), 0);
   ids_.resize(n_vocab);
-  scratch_.resize(n_vocab);
+  scratch_.resize(fused_scratch_floats(n_vocab));
   if (needs_snapshot_) snapshot_.resize(n_vocab);
 }
 

@@ -42,7 +42,8 @@ double edt_temperature(double entropy, const EdtParams& p);
 EntropyStats entropy_stats_ref(const float* logits, size_t n);
 EntropyStats entropy_stats_avx2(const float* logits, size_t n);
 
-// Draws at temperature T > 0 given the max; scratch holds n floats. u in [0, 1).
+// Draws at temperature T > 0 given the max; scratch holds fused_scratch_floats(n) floats. u in [0, 1).
+inline size_t fused_scratch_floats(size_t n) { return n + n / 64 + 1; }
 int32_t draw_at_temperature_ref(const float* logits, size_t n, float max, double temperature, double u, float* scratch,
                                 double* probability);
 int32_t draw_at_temperature_avx2(const float* logits, size_t n, float max, double temperature, double u,

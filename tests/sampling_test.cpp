@@ -239,7 +239,7 @@ TEST(FusedEdt, EqualsTheReferencePath) {
       const EntropyStats ref = entropy_stats_ref(z.data(), n), simd = entropy_stats_avx2(z.data(), n);
       EXPECT_EQ(simd.argmax, ref.argmax);
       EXPECT_NEAR(simd.entropy, ref.entropy, 2e-5 * std::max(1.0, ref.entropy)) << n << " " << seed;
-      std::vector<float> scratch(n);
+      std::vector<float> scratch(fused_scratch_floats(n));
       Rng rng(seed);
       const double u = rng.uniform();
       double p_ref = 0, p_simd = 0;
