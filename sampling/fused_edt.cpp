@@ -32,6 +32,11 @@ EntropyStats entropy_stats_ref(const float* logits, size_t n) {
   return st;
 }
 
+EntropyStats entropy_stats(const float* logits, size_t n) {
+  static const bool avx2 = detect_isa() == Isa::Avx2;
+  return avx2 ? entropy_stats_avx2(logits, n) : entropy_stats_ref(logits, n);
+}
+
 int32_t draw_at_temperature_ref(const float* logits, size_t n, float max, double temperature, double u, float*,
                                 double* probability) {
   double total = 0;

@@ -40,6 +40,8 @@ inline constexpr double kMinTemperature = 1e-3;
 double edt_temperature(double entropy, const EdtParams& p);
 
 EntropyStats entropy_stats_ref(const float* logits, size_t n);
+// The fastest version this CPU runs (chosen once).
+EntropyStats entropy_stats(const float* logits, size_t n);
 EntropyStats entropy_stats_avx2(const float* logits, size_t n);
 
 // Draws at temperature T > 0 given the max; scratch holds fused_scratch_floats(n) floats. u in [0, 1).

@@ -13,8 +13,9 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 
-inline CommandResult run_edt(const std::string& args, const std::string& stdin_text = "") {
-  std::string cmd = std::string(EDT_BINARY) + " " + args + " 2>&1";
+// stderr is captured with stdout unless merge_stderr is false (then it is discarded).
+inline CommandResult run_edt(const std::string& args, const std::string& stdin_text = "", bool merge_stderr = true) {
+  std::string cmd = std::string(EDT_BINARY) + " " + args + (merge_stderr ? " 2>&1" : " 2>/dev/null");
   if (!stdin_text.empty()) cmd = "printf '%s' '" + stdin_text + "' | " + cmd;
   CommandResult r;
   FILE* p = popen(cmd.c_str(), "r");

@@ -260,7 +260,8 @@ TEST(FusedEdt, ChainTakesTheFusedPathAndMatchesStagesByEntropyAndTemperature) {
   p.temp = 1.0f;
   auto fused = p.build(5000, detect_isa());
   EXPECT_TRUE(fused->fused());
-  p.samplers = "edt;greedy";  // the same EDT stage, unfused
+  p.samplers = "edt;top_k";  // the same EDT stage, unfused (top-k 0 is a no-op), then dist
+  p.top_k = 0;
   auto staged = p.build(5000, detect_isa());
   EXPECT_FALSE(staged->fused());
   const auto z = realistic_logits(5000, 9);

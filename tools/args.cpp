@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 #include "weights/error.h"
@@ -86,9 +87,11 @@ double Args::get_float(const std::string& name, double fallback, double min, dou
   const double x = std::strtod(v->c_str(), &end);
   if (v->empty() || *end != '\0' || !std::isfinite(x))
     throw UsageError(command_ + ": flag '" + name + "' needs a number, got '" + *v + "'");
-  if (x < min || x > max)
-    throw UsageError(command_ + ": flag '" + name + "' is " + *v + ", expected a value in [" + std::to_string(min) +
-                     ", " + std::to_string(max) + "]");
+  if (x < min || x > max) {
+    char range[64];
+    std::snprintf(range, sizeof range, "[%g, %g]", min, max);
+    throw UsageError(command_ + ": flag '" + name + "' is " + *v + ", expected a value in " + range);
+  }
   return x;
 }
 

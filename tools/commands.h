@@ -3,6 +3,7 @@
 // thrown (FormatError, UsageError) and turned into one line by main().
 namespace edt {
 
+int cmd_run(int argc, char** argv);
 int cmd_convert(int argc, char** argv);
 int cmd_inspect(int argc, char** argv);
 int cmd_logits(int argc, char** argv);

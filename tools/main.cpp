@@ -18,6 +18,7 @@ struct Command {
 };
 
 const Command kCommands[] = {
+    {"run", edt::cmd_run, "generate text from a prompt, EDT sampling by default (-m MODEL -p TEXT)"},
     {"convert", edt::cmd_convert, "Hugging Face folder or llama2.c checkpoint -> GGUF (f32/f16/bf16/q8_0/q4_0)"},
     {"inspect", edt::cmd_inspect, "print a GGUF file's metadata and tensor table"},
     {"tokenize", edt::cmd_tokenize, "text -> token ids (-p TEXT, or JSON lines on stdin with --jsonl)"},
@@ -42,7 +43,10 @@ int main(int argc, char** argv) {
     try {
       return c.run(argc, argv);
     } catch (const edt::UsageError& e) {
-      std::fprintf(stderr, "edt %s: %s\n", c.name, e.what());
+      std::string msg = e.what();  // messages may already name the command: say it once
+      const std::string prefix = std::string(c.name) + ": ";
+      if (msg.rfind(prefix, 0) == 0) msg.erase(0, prefix.size());
+      std::fprintf(stderr, "edt %s: %s\n", c.name, msg.c_str());
       return 2;
     } catch (const edt::FormatError& e) {
       std::fprintf(stderr, "edt %s: error: %s\n", c.name, e.what());

@@ -21,8 +21,16 @@ std::shared_ptr<Model> load_model_any(const std::string& path) {
     if (fs::path(path).extension() != ".bin")
       throw FormatError(path + ": not a GGUF file (bad magic), a Hugging Face folder or a llama2.c .bin checkpoint");
   }
-  Conversion conv = convert_checkpoint(path, {});
-  return Model::from_bytes(conv.writer.write_to_memory(), path);
+  if (fs::is_directory(path)) {
+    Conversion conv = convert_checkpoint(path, {});
+    return Model::from_bytes(conv.writer.write_to_memory(), path);
+  }
+  try {
+    Conversion conv = convert_checkpoint(path, {});
+    return Model::from_bytes(conv.writer.write_to_memory(), path);
+  } catch (const FormatError& e) {
+    throw FormatError(path + ": not a GGUF file (bad magic) and not a llama2.c checkpoint (" + e.what() + ")");
+  }
 }
 
 std::unique_ptr<Tokenizer> tokenizer_of(const Model& model) {

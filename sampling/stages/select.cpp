@@ -4,22 +4,14 @@
 #include "sampling/stages/stages.h"
 
 namespace edt {
-namespace {
-
-// p of candidate i under softmax of the candidates.
-double probability_of(const Candidates& c, size_t i, float max) {
-  double total = 0;
-  for (size_t j = 0; j < c.size; ++j) total += std::exp(static_cast<double>(c.logits[j]) - max);
-  return std::exp(static_cast<double>(c.logits[i]) - max) / total;
-}
-
-}  // namespace
-
 void GreedyStage::apply(Candidates& c, SamplingContext& ctx) {
-  const size_t best = candidates_argmax(c);
-  c.selected = c.id(best);
+  // One vectorised pass gives the argmax, the entropy and the sum of e^(z - max), so p(argmax) = 1 / sum.
+  const EntropyStats st = entropy_stats(c.logits, c.size);
+  c.selected = c.id(static_cast<size_t>(st.argmax));
   ctx.report.token = c.selected;
-  ctx.report.probability = probability_of(c, best, c.logits[best]);
+  ctx.report.entropy = st.entropy;
+  ctx.report.temperature = 0;
+  ctx.report.probability = st.sum_exp > 0 ? 1.0 / st.sum_exp : 1.0;
 }
 
 void DistStage::apply(Candidates& c, SamplingContext& ctx) {
