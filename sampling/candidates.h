@@ -10,7 +10,8 @@ namespace edt {
 struct Candidates {
   float* logits = nullptr;  // (size) candidate logits, modified in place by the stages
   int32_t* ids = nullptr;   // (size) their token ids; valid only when !identity
-  float* scratch = nullptr; // (n_vocab) free for a stage's use during apply()
+  float* scratch = nullptr;  // (fused_scratch_floats(n_vocab)) free for a stage's use during apply()
+  float* scratch2 = nullptr; // (n_vocab) a second one
   size_t size = 0;
   size_t n_vocab = 0;
   bool identity = true;     // candidate i is token i, size == n_vocab

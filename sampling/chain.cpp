@@ -39,6 +39,7 @@ SamplerChain::SamplerChain(std::vector<std::unique_ptr<SamplerStage>> stages, ui
   last_step_ns_.assign(timed_names_.size(), 0);
   ids_.resize(n_vocab);
   scratch_.resize(fused_scratch_floats(n_vocab));
+  scratch2_.resize(n_vocab);
   if (needs_snapshot_) snapshot_.resize(n_vocab);
 }
 
@@ -49,6 +50,7 @@ int32_t SamplerChain::sample(std::span<float> logits) {
   c.logits = logits.data();
   c.ids = ids_.data();
   c.scratch = scratch_.data();
+  c.scratch2 = scratch2_.data();
   c.size = c.n_vocab = n_vocab_;
   c.full_logits = logits.data();
   SamplingContext ctx{rng_, report_};

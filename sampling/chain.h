@@ -50,7 +50,8 @@ class SamplerChain {
   std::vector<std::string> timed_names_;
   std::vector<int64_t> last_step_ns_;
   std::vector<int32_t> ids_;      // (n_vocab) candidate ids once truncation starts
-  std::vector<float> scratch_;    // (n_vocab) stage / fused-kernel scratch
+  std::vector<float> scratch_;    // (fused_scratch_floats(n_vocab)) stage / fused-kernel scratch
+  std::vector<float> scratch2_;   // (n_vocab) a second stage scratch
   std::vector<float> snapshot_;   // (n_vocab) full-vocabulary logits before the first truncation, when needed
 };
 

@@ -37,6 +37,24 @@ EntropyStats entropy_stats(const float* logits, size_t n) {
   return avx2 ? entropy_stats_avx2(logits, n) : entropy_stats_ref(logits, n);
 }
 
+int32_t draw_at_temperature(const float* logits, size_t n, float max, double temperature, double u, float* scratch,
+                            double* probability) {
+  static const bool avx2 = detect_isa() == Isa::Avx2;
+  return avx2 ? draw_at_temperature_avx2(logits, n, max, temperature, u, scratch, probability)
+              : draw_at_temperature_ref(logits, n, max, temperature, u, scratch, probability);
+}
+
+double exp_shifted_ref(const float* logits, size_t n, float max, float* out) {
+  double total = 0;
+  for (size_t i = 0; i < n; ++i) total += out[i] = static_cast<float>(std::exp(static_cast<double>(logits[i]) - max));
+  return total;
+}
+
+double exp_shifted(const float* logits, size_t n, float max, float* out) {
+  static const bool avx2 = detect_isa() == Isa::Avx2;
+  return avx2 ? exp_shifted_avx2(logits, n, max, out) : exp_shifted_ref(logits, n, max, out);
+}
+
 int32_t draw_at_temperature_ref(const float* logits, size_t n, float max, double temperature, double u, float*,
                                 double* probability) {
   double total = 0;

@@ -51,6 +51,15 @@ int32_t draw_at_temperature_ref(const float* logits, size_t n, float max, double
 int32_t draw_at_temperature_avx2(const float* logits, size_t n, float max, double temperature, double u,
                                  float* scratch, double* probability);
 
+// The fastest draw this CPU runs (chosen once); scratch holds fused_scratch_floats(n).
+int32_t draw_at_temperature(const float* logits, size_t n, float max, double temperature, double u, float* scratch,
+                            double* probability);
+
+// out[i] = e^(z_i - max) for n logits; returns their sum. Vectorised where the CPU allows (relative error 3e-6).
+double exp_shifted(const float* logits, size_t n, float max, float* out);
+double exp_shifted_ref(const float* logits, size_t n, float max, float* out);
+double exp_shifted_avx2(const float* logits, size_t n, float max, float* out);
+
 // The whole fused step. temperature_override > 0 skips EDT and samples at that fixed temperature (the fused plain
 // temperature path); == 0 means EDT with p.
 FusedDrawResult fused_edt_draw(const float* logits, size_t n, const EdtParams& p, double temperature_override, double u,

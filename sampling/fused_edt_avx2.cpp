@@ -108,6 +108,23 @@ EntropyStats entropy_stats_avx2(const float* z, size_t n) {
   return st;
 }
 
+double exp_shifted_avx2(const float* z, size_t n, float max, float* out) {
+  const __m256 scale = _mm256_set1_ps(kLog2e), shift = _mm256_set1_ps(-max * kLog2e);
+  __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m256 e0 = exp2_clamped(_mm256_fmadd_ps(_mm256_loadu_ps(z + i), scale, shift));
+    const __m256 e1 = exp2_clamped(_mm256_fmadd_ps(_mm256_loadu_ps(z + i + 8), scale, shift));
+    _mm256_storeu_ps(out + i, e0);
+    _mm256_storeu_ps(out + i + 8, e1);
+    a0 = _mm256_add_ps(a0, e0);
+    a1 = _mm256_add_ps(a1, e1);
+  }
+  double total = hsum(_mm256_add_ps(a0, a1));
+  for (; i < n; ++i) total += out[i] = static_cast<float>(std::exp(static_cast<double>(z[i]) - max));
+  return total;
+}
+
 // scratch: n weights, then one sum per block of 64.
 int32_t draw_at_temperature_avx2(const float* z, size_t n, float max, double temperature, double u, float* w,
                                  double* probability) {

@@ -24,8 +24,9 @@ struct Applied {
 
 Applied run_stage(SamplerStage& stage, std::vector<float> logits, uint64_t seed = 1) {
   std::vector<int32_t> ids(logits.size());
-  std::vector<float> scratch(logits.size());
+  std::vector<float> scratch(fused_scratch_floats(logits.size())), scratch2(logits.size());
   Candidates c;
+  c.scratch2 = scratch2.data();
   c.logits = logits.data();
   c.ids = ids.data();
   c.scratch = scratch.data();
@@ -88,8 +89,8 @@ TEST(EdtStage, EntropyIsInNatsOverTheFullVocabulary) {
   for (size_t n : {2u, 10u, 1000u}) {
     EdtStage stage({1.0f, 0.8f, 1.0f}, EdtStage::Scope::FullVocabulary);
     const Applied a = run_stage(stage, std::vector<float>(n, 0.5f));
-    EXPECT_NEAR(a.report.entropy, std::log(static_cast<double>(n)), 1e-9);
-    EXPECT_NEAR(a.report.temperature, std::pow(kN, 1.0 / std::log(static_cast<double>(n))), 1e-9);
+    EXPECT_NEAR(a.report.entropy, std::log(static_cast<double>(n)), 1e-6);
+    EXPECT_NEAR(a.report.temperature, std::pow(kN, 1.0 / std::log(static_cast<double>(n))), 1e-6);
   }
   // A hand-computed distribution: logits ln(0.5), ln(0.3), ln(0.2).
   const std::vector<float> z = {std::log(0.5f), std::log(0.3f), std::log(0.2f)};
@@ -113,7 +114,7 @@ TEST(EdtStage, OneHotAndMaskedTokens) {
   EXPECT_EQ(one_hot.ids[0], 1);
   // Masked tokens add nothing to H: two live equal tokens among masked ones give ln 2, not NaN.
   const Applied masked = run_stage(stage, {-inf, 1.0f, -inf, 1.0f, -inf});
-  EXPECT_NEAR(masked.report.entropy, std::log(2.0), 1e-12);
+  EXPECT_NEAR(masked.report.entropy, std::log(2.0), 1e-6);
   EXPECT_TRUE(std::isfinite(masked.report.temperature));
   // A very peaked distribution: T far below T0 but H > 0.
   const Applied peaked = run_stage(stage, {10.0f, 0.0f, 0.0f});
@@ -135,7 +136,8 @@ TEST(EdtStage, CandidateScopeUsesOnlySurvivors) {
     std::vector<float> logits = z;
     chain->sample(logits);
     const double full_h = entropy_of(softmax_at(z, 1.0));
-    EXPECT_NEAR(chain->last_report().entropy, over_candidates ? std::log(2.0) : full_h, 1e-9);
+    // The vectorised exp is accurate to 3e-6 relative, so H is good to about that.
+    EXPECT_NEAR(chain->last_report().entropy, over_candidates ? std::log(2.0) : full_h, 1e-5);
   }
 }
 
@@ -210,7 +212,7 @@ TEST(Stages, DynatempEqualsLlamaCppFormula) {
     const Applied a = run_stage(d, z);
     const double lo = std::max(0.0f, t - range), hi = t + range;
     const double want = lo + (hi - lo) * std::pow(h / std::log(4.0), e);
-    EXPECT_NEAR(a.report.temperature, want, 1e-9);
+    EXPECT_NEAR(a.report.temperature, want, 1e-6);
     for (size_t i = 0; i < z.size(); ++i) EXPECT_NEAR(a.logits[i], z[i] / want, 1e-5);
   }
   DynatempStage no_range(0.7f, 0.0f, 1.0f);  // range 0: plain temperature
@@ -219,7 +221,7 @@ TEST(Stages, DynatempEqualsLlamaCppFormula) {
   EXPECT_EQ(run_stage(single, {3.0f}).logits, std::vector<float>{3.0f});
   // Uniform: normalised entropy 1 -> T = hi.
   DynatempStage uniform(1.0f, 0.5f, 1.0f);
-  EXPECT_NEAR(run_stage(uniform, std::vector<float>(8, 0.0f)).report.temperature, 1.5, 1e-9);
+  EXPECT_NEAR(run_stage(uniform, std::vector<float>(8, 0.0f)).report.temperature, 1.5, 1e-6);
 }
 
 std::vector<float> realistic_logits(size_t n, uint32_t seed, float spread = 3.0f) {

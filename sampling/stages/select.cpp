@@ -15,23 +15,13 @@ void GreedyStage::apply(Candidates& c, SamplingContext& ctx) {
 }
 
 void DistStage::apply(Candidates& c, SamplingContext& ctx) {
-  const float max = c.logits[candidates_argmax(c)];
-  double total = 0;
-  for (size_t i = 0; i < c.size; ++i) total += std::exp(static_cast<double>(c.logits[i]) - max);
-  const double target = ctx.rng.uniform() * total;
-  double cum = 0;
-  size_t chosen = c.size - 1;
-  for (size_t i = 0; i < c.size; ++i) {
-    cum += std::exp(static_cast<double>(c.logits[i]) - max);
-    if (cum > target) {
-      chosen = i;
-      break;
-    }
-  }
-  while (chosen > 0 && c.logits[chosen] == -INFINITY) --chosen;  // never a masked token, even after rounding
-  c.selected = c.id(chosen);
+  // The candidates' own distribution is the draw at temperature 1, with the vectorised kernels.
+  const EntropyStats st = entropy_stats(c.logits, c.size);
+  double p = 0;
+  const int32_t chosen = draw_at_temperature(c.logits, c.size, st.max, 1.0, ctx.rng.uniform(), c.scratch, &p);
+  c.selected = c.id(static_cast<size_t>(chosen));
   ctx.report.token = c.selected;
-  ctx.report.probability = std::exp(static_cast<double>(c.logits[chosen]) - max) / total;
+  ctx.report.probability = p;
 }
 
 }  // namespace edt

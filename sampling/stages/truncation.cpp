@@ -9,20 +9,21 @@
 namespace edt {
 namespace {
 
-// Keeps candidates with logit > threshold, then those equal to it (in order) until `keep` are kept.
+// Keeps candidates with logit > threshold, then those equal to it (in order) until `keep` are kept. Ids are
+// written as candidates are kept, so an identity array is never materialised in full.
 void keep_at_least(Candidates& c, float threshold, size_t keep) {
-  c.materialize_ids();
   size_t above = 0;
-  for (size_t i = 0; i < c.size; ++i) above += c.logits[i] > threshold;
+  for (size_t i = 0; i < c.size; ++i) above += c.logits[i] > threshold ? 1 : 0;
   size_t ties_allowed = keep > above ? keep - above : 0, out = 0;
   for (size_t i = 0; i < c.size; ++i) {
-    const bool take = c.logits[i] > threshold || (c.logits[i] == threshold && ties_allowed > 0);
-    if (!take) continue;
-    if (c.logits[i] == threshold) --ties_allowed;
-    c.logits[out] = c.logits[i];
-    c.ids[out] = c.ids[i];
+    const float z = c.logits[i];
+    if (z < threshold || (z == threshold && ties_allowed == 0)) continue;
+    if (z == threshold) --ties_allowed;
+    c.ids[out] = c.id(i);
+    c.logits[out] = z;
     ++out;
   }
+  c.identity = false;
   c.size = out;
 }
 
@@ -31,45 +32,79 @@ void keep_at_least(Candidates& c, float threshold, size_t keep) {
 void TopKStage::apply(Candidates& c, SamplingContext&) {
   if (k_ <= 0 || static_cast<size_t>(k_) >= c.size) return;
   const auto k = static_cast<size_t>(k_);
-  std::copy_n(c.logits, c.size, c.scratch);
-  std::nth_element(c.scratch, c.scratch + (k - 1), c.scratch + c.size, std::greater<float>());
-  keep_at_least(c, c.scratch[k - 1], k);
+  float threshold;
+  if (k <= 1024) {
+    // One pass with a min-heap of the k largest seen so far: after the first k, almost every logit loses a single
+    // comparison with the heap's top, so this costs about one compare per token.
+    float* heap = c.scratch;  // (k) min-heap
+    std::copy_n(c.logits, k, heap);
+    std::make_heap(heap, heap + k, std::greater<float>());
+    for (size_t i = k; i < c.size; ++i) {
+      if (c.logits[i] <= heap[0]) continue;
+      std::pop_heap(heap, heap + k, std::greater<float>());
+      heap[k - 1] = c.logits[i];
+      std::push_heap(heap, heap + k, std::greater<float>());
+    }
+    threshold = heap[0];
+  } else {
+    std::copy_n(c.logits, c.size, c.scratch);
+    std::nth_element(c.scratch, c.scratch + (k - 1), c.scratch + c.size, std::greater<float>());
+    threshold = c.scratch[k - 1];
+  }
+  keep_at_least(c, threshold, k);
 }
 
 void TopPStage::apply(Candidates& c, SamplingContext&) {
   if (p_ >= 1.0f || c.size <= 1) return;
-  const float max = c.logits[candidates_argmax(c)];
-  double total = 0;
-  for (size_t i = 0; i < c.size; ++i) total += std::exp(static_cast<double>(c.logits[i]) - max);
+  // Bucket the probability mass by distance below the max logit (64 buckets per nat over 32 nats; everything
+  // further down shares the last bucket), find the bucket where the cumulative mass from the top crosses p, and
+  // sort only that bucket's logits to place the cut exactly. Two linear passes and a small sort.
+  constexpr int kPerNat = 64, kBuckets = 32 * kPerNat + 1;
+  double mass[kBuckets] = {};
+  const float max = entropy_stats(c.logits, c.size).max;
+  const double total = exp_shifted(c.logits, c.size, max, c.scratch);
+  auto bucket_of = [&](float z) {
+    const float d = max - z;  // may be inf for a masked token
+    return d < 32.0f ? static_cast<int>(d * kPerNat) : kBuckets - 1;
+  };
+  for (size_t i = 0; i < c.size; ++i) mass[bucket_of(c.logits[i])] += c.scratch[i];
   const double target = static_cast<double>(p_) * total;
-  std::copy_n(c.logits, c.size, c.scratch);
-  // Sort a head of the largest logits, growing it until its probability mass reaches p.
-  for (size_t head = std::min<size_t>(64, c.size);; head = std::min(c.size, head * 4)) {
-    std::partial_sort(c.scratch, c.scratch + head, c.scratch + c.size, std::greater<float>());
-    double cum = 0;
-    for (size_t j = 0; j < head; ++j) {
-      cum += std::exp(static_cast<double>(c.scratch[j]) - max);
-      if (cum >= target) {
-        keep_at_least(c, c.scratch[j], j + 1);
-        return;
-      }
-    }
-    if (head == c.size) return;  // rounding: the whole set is needed
+  double above = 0;  // mass of the buckets nearer the max than bucket b
+  int b = 0;
+  for (; b < kBuckets - 1 && above + mass[b] < target; ++b) above += mass[b];
+  size_t in_bucket = 0, kept_above = 0;
+  for (size_t i = 0; i < c.size; ++i) {
+    const int bi = bucket_of(c.logits[i]);
+    if (bi < b) ++kept_above;
+    else if (bi == b) c.scratch2[in_bucket++] = c.logits[i];
   }
+  std::sort(c.scratch2, c.scratch2 + in_bucket, std::greater<float>());
+  double cum = above;
+  size_t j = 0;
+  for (; j < in_bucket; ++j) {
+    cum += std::exp(static_cast<double>(c.scratch2[j]) - max);
+    if (cum >= target) break;
+  }
+  if (j == in_bucket) {
+    if (b == kBuckets - 1) return;  // rounding: everything is needed
+    j = in_bucket - 1;
+  }
+  keep_at_least(c, c.scratch2[j], kept_above + j + 1);
 }
 
 void MinPStage::apply(Candidates& c, SamplingContext&) {
   if (min_p_ <= 0.0f || c.size <= 1) return;
-  const float max = c.logits[candidates_argmax(c)];
+  float max = c.logits[0];
+  for (size_t i = 1; i < c.size; ++i) max = std::max(max, c.logits[i]);
   const float threshold = max + std::log(std::min(min_p_, 1.0f));
-  c.materialize_ids();
   size_t out = 0;
   for (size_t i = 0; i < c.size; ++i) {
     if (c.logits[i] < threshold) continue;
+    c.ids[out] = c.id(i);
     c.logits[out] = c.logits[i];
-    c.ids[out] = c.ids[i];
     ++out;
   }
+  c.identity = false;
   c.size = out;
 }
 
