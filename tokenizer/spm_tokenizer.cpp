@@ -42,6 +42,13 @@ SpmTokenizer::SpmTokenizer(const VocabData& vocab) : Tokenizer(vocab) {
     byte_of_token_[i] = static_cast<int16_t>(value);
   }
   add_space_prefix_ = vocab_.add_space_prefix.value_or(true);
+  words_split_at_spaces_ = true;
+  for (const std::string& t : vocab_.tokens) {
+    const size_t at = t.find(kSpace);
+    for (size_t k = at; k != std::string::npos && words_split_at_spaces_; k = t.find(kSpace, k + 1))
+      if (k > 0 && (k < kSpace.size() || t.compare(k - kSpace.size(), kSpace.size(), kSpace) != 0))
+        words_split_at_spaces_ = false;
+  }
   remove_extra_whitespaces_ = vocab_.remove_extra_whitespaces.value_or(false);
 }
 
@@ -75,6 +82,23 @@ void SpmTokenizer::encode_fragment(std::string_view raw, bool at_start, std::vec
     else norm += c;
   }
 
+  if (!words_split_at_spaces_) {
+    encode_word(norm, out);
+    return;
+  }
+  // No piece holds a space after another character, so no merge crosses the start of a word (a ▁ after a
+  // non-▁): each word merges on its own, which keeps the queue small. The result is the same.
+  size_t word_start = 0;
+  for (size_t i = kSpace.size(); i + kSpace.size() <= norm.size(); ++i) {
+    if (norm.compare(i, kSpace.size(), kSpace) != 0 || norm.compare(i - kSpace.size(), kSpace.size(), kSpace) == 0)
+      continue;
+    encode_word(std::string_view(norm).substr(word_start, i - word_start), out);
+    word_start = i;
+  }
+  encode_word(std::string_view(norm).substr(word_start), out);
+}
+
+void SpmTokenizer::encode_word(std::string_view norm, std::vector<int32_t>& out) const {
   std::vector<Symbol> symbols;
   for (size_t i = 0; i < norm.size();) {
     // One character per symbol; a byte that starts no valid character is a symbol of its own (it will fall back
@@ -112,7 +136,7 @@ void SpmTokenizer::encode_fragment(std::string_view raw, bool at_start, std::vec
   }
   for (int i = 0; i >= 0; i = symbols[static_cast<size_t>(i)].next) {
     const Symbol& s = symbols[static_cast<size_t>(i)];
-    const std::string piece = norm.substr(s.start, s.len);
+    const std::string_view piece = norm.substr(s.start, s.len);
     if (const int32_t id = find_token(piece); id >= 0) {
       out.push_back(id);
       continue;

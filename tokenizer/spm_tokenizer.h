@@ -14,11 +14,13 @@ class SpmTokenizer final : public Tokenizer {
  private:
   void encode_fragment(std::string_view text, bool at_start, std::vector<int32_t>& out) const override;
   bool mergeable(int32_t id) const;
+  void encode_word(std::string_view norm, std::vector<int32_t>& out) const;
 
   std::array<int32_t, 256> byte_tokens_;  // <0xXX> token of each byte, -1 when absent
   std::vector<int16_t> byte_of_token_;     // (vocab) the byte a <0xXX> token stands for, -1 for other tokens
   bool add_space_prefix_;
   bool remove_extra_whitespaces_;
+  bool words_split_at_spaces_;  // no piece has a ▁ after another character: words can be merged one by one
 };
 
 }  // namespace edt

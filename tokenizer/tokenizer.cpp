@@ -30,7 +30,7 @@ bool Tokenizer::is_control(int32_t id) const {
          static_cast<TokenType>(vocab_.token_types[static_cast<size_t>(id)]) == TokenType::Control;
 }
 
-int32_t Tokenizer::find_token(const std::string& text) const {
+int32_t Tokenizer::find_token(std::string_view text) const {
   auto it = token_ids_.find(text);
   return it == token_ids_.end() ? -1 : it->second;
 }

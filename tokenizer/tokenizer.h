@@ -43,7 +43,7 @@ class Tokenizer {
   int32_t eos_id() const { return vocab_.eos_id; }
   bool add_bos_default() const { return vocab_.add_bos; }
   bool is_control(int32_t id) const;
-  int32_t find_token(const std::string& text) const;  // -1 when absent
+  int32_t find_token(std::string_view text) const;  // -1 when absent
 
  protected:
   explicit Tokenizer(VocabData vocab);
@@ -51,7 +51,12 @@ class Tokenizer {
   virtual void encode_fragment(std::string_view text, bool at_start, std::vector<int32_t>& out) const = 0;
 
   VocabData vocab_;
-  std::unordered_map<std::string, int32_t> token_ids_;
+  // Looked up by string_view (transparent hash), so the merge loops never build a std::string per probe.
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, int32_t, TextHash, std::equal_to<>> token_ids_;
   // Control and user-defined tokens by the first byte of their text, longest first, for parse_special.
   std::array<std::vector<int32_t>, 256> special_by_first_byte_;
 };
