@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "engine/memory_check.h"
 #include "engine/model_config.h"
 #include "weights/error.h"
 #include "weights/mapped_file.h"
@@ -64,6 +65,9 @@ std::string blk(uint32_t i, const char* rest) { return "blk." + std::to_string(i
 
 std::shared_ptr<Model> Model::load(const std::string& path) {
   auto file = std::make_shared<MappedFile>(path);
+  // Mapped weights can exceed free memory (the kernel pages them), but not the machine's memory: then every token
+  // would read them from disk.
+  require_memory(file->size(), read_memory_info().total_bytes, path + ": the model file");
   std::shared_ptr<Model> m(new Model());
   m->storage_ = file;
   m->bind(file->bytes(), path);

@@ -24,14 +24,6 @@ LlamaHParams read_model_config(const GgufFile& f) {
   hp.n_ctx_train = u32("llama.context_length", 0, true);
   if (hp.n_head == 0) throw FormatError(f.source + ": key 'llama.attention.head_count' is 0");
   hp.head_dim = u32("llama.attention.key_length", hp.n_embd / hp.n_head, false);
-  const uint32_t value_length = u32("llama.attention.value_length", hp.head_dim, false);
-  if (value_length != hp.head_dim)
-    throw FormatError(f.source + ": key 'llama.attention.value_length' (" + std::to_string(value_length) +
-                      ") differs from key_length (" + std::to_string(hp.head_dim) + "); not supported");
-  const uint32_t n_rot = u32("llama.rope.dimension_count", hp.head_dim, false);
-  if (n_rot != hp.head_dim)
-    throw FormatError(f.source + ": key 'llama.rope.dimension_count' is " + std::to_string(n_rot) +
-                      ", expected the head dimension " + std::to_string(hp.head_dim) + " (partial RoPE is not supported)");
   hp.rope_theta = static_cast<float>(f.get_float("llama.rope.freq_base").value_or(10000.0));
   hp.rms_eps = static_cast<float>(f.require_float("llama.attention.layer_norm_rms_epsilon"));
   if (const auto type = f.get_string("llama.rope.scaling.type"); type && *type != "none") {
@@ -50,6 +42,15 @@ LlamaHParams read_model_config(const GgufFile& f) {
   hp.tied_embeddings = f.find_tensor("output.weight") == nullptr;
   hp.attention_bias = f.find_tensor("blk.0.attn_q.bias") != nullptr;
   hp.validate(f.source);
+  // Checked after the ranges above, so a corrupt head count is reported as itself, not as a bad head dimension.
+  const uint32_t value_length = u32("llama.attention.value_length", hp.head_dim, false);
+  if (value_length != hp.head_dim)
+    throw FormatError(f.source + ": key 'llama.attention.value_length' (" + std::to_string(value_length) +
+                      ") differs from key_length (" + std::to_string(hp.head_dim) + "); not supported");
+  const uint32_t n_rot = u32("llama.rope.dimension_count", hp.head_dim, false);
+  if (n_rot != hp.head_dim)
+    throw FormatError(f.source + ": key 'llama.rope.dimension_count' is " + std::to_string(n_rot) +
+                      ", expected the head dimension " + std::to_string(hp.head_dim) + " (partial RoPE is not supported)");
   return hp;
 }
 

@@ -5,15 +5,34 @@
 #include <cmath>
 
 #include "engine/attention.h"
+#include "engine/memory_check.h"
 #include "engine/ops/elementwise.h"
 #include "weights/error.h"
 #include "weights/quant_blocks.h"
 
 namespace edt {
 
+namespace {
+
+// The KV cache and the attention scratch of a session: checked against free memory before anything is allocated.
+uint32_t checked_context(const Model& model, const SessionOptions& options) {
+  const LlamaHParams& hp = model.hparams();
+  const uint32_t n_ctx = options.n_ctx ? options.n_ctx : hp.n_ctx_train;
+  const uint64_t kv_bytes = uint64_t{2} * hp.n_layer * n_ctx * hp.n_head_kv * hp.head_dim * sizeof(float);
+  const uint64_t scores_bytes =
+      attention_scratch_floats(std::max<uint32_t>(1, options.max_batch), n_ctx, std::max(1, options.n_threads)) *
+      sizeof(float);
+  require_memory(kv_bytes + scores_bytes, read_memory_info().available_bytes,
+                 "a context of " + std::to_string(n_ctx) + " tokens (KV cache " +
+                     std::to_string(kv_bytes >> 20) + " MiB)");
+  return n_ctx;
+}
+
+}  // namespace
+
 Session::Session(std::shared_ptr<const Model> model, const SessionOptions& options)
     : model_(std::move(model)),
-      n_ctx_(options.n_ctx ? options.n_ctx : model_->hparams().n_ctx_train),
+      n_ctx_(checked_context(*model_, options)),
       max_batch_(std::max<uint32_t>(1, options.max_batch)),
       n_threads_(std::max(1, options.n_threads)),
       cache_(model_->hparams().n_layer, n_ctx_, size_t{model_->hparams().n_head_kv} * model_->hparams().head_dim) {

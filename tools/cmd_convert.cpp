@@ -50,6 +50,7 @@ int cmd_convert(int argc, char** argv) {
     if (done == total) std::fprintf(stderr, "\n");
   });
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (const std::string& w : *conv.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
   for (const std::string& name : conv.fallbacks)
     std::fprintf(stderr, "note: %s written as F16 (its rows are not whole %s blocks)\n", name.c_str(),
                  ggml_traits(conv.matrix_type).name);

@@ -1,5 +1,6 @@
 #include "tools/model_loader.h"
 
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -21,20 +22,18 @@ std::shared_ptr<Model> load_model_any(const std::string& path) {
     if (fs::path(path).extension() != ".bin")
       throw FormatError(path + ": not a GGUF file (bad magic), a Hugging Face folder or a llama2.c .bin checkpoint");
   }
-  if (fs::is_directory(path)) {
+  auto convert_in_memory = [&] {
     Conversion conv = convert_checkpoint(path, {});
-    return Model::from_bytes(conv.writer.write_to_memory(), path);
-  }
+    auto bytes = conv.writer.write_to_memory();
+    for (const std::string& w : *conv.warnings) std::fprintf(stderr, "warning: %s: %s\n", path.c_str(), w.c_str());
+    return Model::from_bytes(std::move(bytes), path);
+  };
+  if (fs::is_directory(path)) return convert_in_memory();
   try {
-    Conversion conv = convert_checkpoint(path, {});
-    return Model::from_bytes(conv.writer.write_to_memory(), path);
+    return convert_in_memory();
   } catch (const FormatError& e) {
     throw FormatError(path + ": not a GGUF file (bad magic) and not a llama2.c checkpoint (" + e.what() + ")");
   }
-}
-
-std::unique_ptr<Tokenizer> tokenizer_of(const Model& model) {
-  return Tokenizer::from_vocab(VocabData::read_from(model.gguf()));
 }
 
 std::unique_ptr<Tokenizer> load_tokenizer_from_model(const std::string& path) {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "engine/model.h"
+#include "engine/model_tokenizer.h"
 #include "tokenizer/tokenizer.h"
 
 namespace edt {
@@ -14,6 +15,6 @@ std::shared_ptr<Model> load_model_any(const std::string& path);
 // The tokenizer a model carries: from a GGUF file's tokenizer.ggml.* keys (weights are not bound, so vocab-only
 // files work), or from the tokenizer files of a Hugging Face folder / beside a llama2.c checkpoint.
 std::unique_ptr<Tokenizer> load_tokenizer_from_model(const std::string& path);
-std::unique_ptr<Tokenizer> tokenizer_of(const Model& model);
+
 
 }  // namespace edt

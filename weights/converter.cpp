@@ -66,9 +66,15 @@ void add_weight(Conversion& c, const std::string& name, std::vector<uint64_t> di
   for (uint64_t d : dims) n *= d;
   const uint64_t row = dims[0];
   const uint64_t row_bytes = *ggml_row_bytes(type, row);
-  c.writer.add_tensor(name, type, std::move(dims), [fill = std::move(fill), n, row, row_bytes, type](uint8_t* dst) {
+  c.writer.add_tensor(name, type, std::move(dims), [fill = std::move(fill), n, row, row_bytes, type, name,
+                                                    warnings = c.warnings](uint8_t* dst) {
     std::vector<float> values(static_cast<size_t>(n));  // (rows, row) float32 staging of one tensor
     fill(values.data());
+    size_t non_finite = 0;
+    for (float v : values) non_finite += std::isfinite(v) ? 0 : 1;
+    if (non_finite)
+      warnings->push_back("tensor '" + name + "' holds " + std::to_string(non_finite) +
+                          " NaN/Inf values; the model will produce NaN logits where they are used");
     for (uint64_t r = 0; r < n / row; ++r) quantize_row(type, values.data() + r * row, dst + r * row_bytes, row);
   });
 }

@@ -25,6 +25,8 @@ struct Conversion {
   LlamaHParams hparams;
   GgmlType matrix_type = GgmlType::F32;  // what 2-D weights are written as (where their rows allow it)
   std::vector<std::string> fallbacks;    // tensors written in another type because their rows do not fit blocks
+  // Filled while the tensors are written (the producers run then): "tensor 'x' holds 3 NaN/Inf values".
+  std::shared_ptr<std::vector<std::string>> warnings = std::make_shared<std::vector<std::string>>();
   std::vector<std::shared_ptr<const void>> sources;  // keeps the mapped inputs alive for the producers
 };
 
