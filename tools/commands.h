@@ -6,6 +6,8 @@ namespace edt {
 int cmd_run(int argc, char** argv);
 int cmd_profile(int argc, char** argv);
 int cmd_eval(int argc, char** argv);
+int cmd_mkmodel(int argc, char** argv);
+int cmd_bench(int argc, char** argv);
 int cmd_convert(int argc, char** argv);
 int cmd_inspect(int argc, char** argv);
 int cmd_logits(int argc, char** argv);

@@ -21,6 +21,8 @@ const Command kCommands[] = {
     {"run", edt::cmd_run, "generate text from a prompt, EDT sampling by default (-m MODEL -p TEXT)"},
     {"profile", edt::cmd_profile, "the sampler's cost per token and stage, on a model or synthetic logits"},
     {"eval", edt::cmd_eval, "quality-diversity of EDT against fixed temperature on held-out text"},
+    {"bench", edt::cmd_bench, "prompt processing and generation speed, with the read-bandwidth limit"},
+    {"mkmodel", edt::cmd_mkmodel, "random-weight models of real shapes (S, M, L, llama3.2-1b) for benchmarks"},
     {"convert", edt::cmd_convert, "Hugging Face folder or llama2.c checkpoint -> GGUF (f32/f16/bf16/q8_0/q4_0)"},
     {"inspect", edt::cmd_inspect, "print a GGUF file's metadata and tensor table"},
     {"tokenize", edt::cmd_tokenize, "text -> token ids (-p TEXT, or JSON lines on stdin with --jsonl)"},

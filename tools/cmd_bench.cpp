@@ -1,0 +1,187 @@
+// edt bench: the engine's own llama-bench. Prompt processing (pp) and generation (tg) in tokens/s, median and
+// spread of several runs, per thread count, next to this machine's read bandwidth measured in the same run, so
+// each generation figure is also a fraction of the bandwidth limit (bytes read per token / bandwidth).
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <omp.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "engine/session.h"
+#include "sampling/rng.h"
+#include "tools/args.h"
+#include "tools/commands.h"
+#include "tools/model_loader.h"
+#include "tools/stats.h"
+#include "weights/error.h"
+
+namespace edt {
+namespace {
+
+// GB/s of summing a 1 GiB buffer with n threads (best of 3 after a warm-up pass).
+double read_bandwidth_gbs(int threads, Isa isa) {
+  const size_t n = (size_t{1} << 30) / sizeof(float);
+  std::vector<float> buf(n, 1.0f);  // (n) touched once so the pages exist
+  auto sum = isa == Isa::Avx2 ? sum_f32_avx2 : sum_f32_ref;
+  double best = 0;
+  for (int rep = 0; rep < 4; ++rep) {
+    const auto start = std::chrono::steady_clock::now();
+    float total = 0;
+#pragma omp parallel for num_threads(threads) reduction(+ : total) schedule(static)
+    for (long c = 0; c < threads; ++c) {
+      const size_t per = n / static_cast<size_t>(threads);
+      total += sum(buf.data() + static_cast<size_t>(c) * per, per);
+    }
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (total != static_cast<float>(n) && total < 0) std::printf("?");  // keep the sum alive
+    if (rep > 0) best = std::max(best, static_cast<double>(n * sizeof(float)) / s / 1e9);
+  }
+  return best;
+}
+
+// The bandwidths for each thread count, measured in a child process before this one starts any OpenMP thread, so
+// the 1 GiB buffer does not count in the benchmark's peak RSS.
+std::vector<double> measure_bandwidths(const std::vector<int>& threads, Isa isa) {
+  int fds[2];
+  if (pipe(fds) != 0) throw FormatError("bench: cannot create a pipe");
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    for (int t : threads) {
+      const double gbs = read_bandwidth_gbs(t, isa);
+      if (write(fds[1], &gbs, sizeof gbs) != static_cast<ssize_t>(sizeof gbs)) _exit(1);
+    }
+    _exit(0);
+  }
+  close(fds[1]);
+  std::vector<double> out;
+  for (size_t i = 0; i < threads.size(); ++i) {
+    double gbs = 0;
+    if (pid < 0 || read(fds[0], &gbs, sizeof gbs) != static_cast<ssize_t>(sizeof gbs)) gbs = 0;
+    out.push_back(gbs);
+  }
+  close(fds[0]);
+  if (pid > 0) waitpid(pid, nullptr, 0);
+  return out;
+}
+
+std::vector<int32_t> random_ids(size_t n, uint32_t vocab, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<int32_t> ids(n);
+  for (int32_t& id : ids) id = static_cast<int32_t>(rng.next() % vocab);
+  return ids;
+}
+
+}  // namespace
+
+int cmd_bench(int argc, char** argv) {
+  const std::vector<FlagSpec> specs = {
+      {{"-m", "--model"}, true, "model (GGUF, HF folder or llama2.c .bin)"},
+      {{"-p", "--n-prompt"}, true, "prompt lengths, comma-separated (default 128,512)"},
+      {{"-n", "--n-gen"}, true, "tokens generated for tg (default 128)"},
+      {{"-t", "--threads"}, true, "thread counts, comma-separated (default 1,2)"},
+      {{"-r", "--repetitions"}, true, "runs per test (default 5)"},
+      {{"--depth"}, true, "tg after a prompt of this many tokens (default 0)"},
+      {{"-h", "--help"}, false, "this help"},
+  };
+  Args args("bench", specs, argc, argv, 2);
+  if (args.has("--help")) {
+    std::printf("usage: edt bench -m MODEL [-p 128,512] [-n 128] [-t 1,2] [-r 5] [--depth 0]\n%s",
+                Args::usage(specs).c_str());
+    return 0;
+  }
+  auto parse_ints = [&](const std::string& flag, const std::string& fallback) {
+    std::vector<int> out;
+    std::stringstream ss(args.get_or(flag, fallback));
+    for (std::string item; std::getline(ss, item, ',');) {
+      char* end = nullptr;
+      const long v = std::strtol(item.c_str(), &end, 10);
+      if (item.empty() || *end != '\0' || v < 0 || v > (1 << 20))
+        throw UsageError("bench: flag '" + flag + "' holds '" + item + "', expected non-negative integers");
+      out.push_back(static_cast<int>(v));
+    }
+    return out;
+  };
+  const auto prompts = parse_ints("-p", "128,512");
+  const auto threads = parse_ints("-t", "1,2");
+  const auto n_gen = static_cast<size_t>(args.get_int("-n", 128, 0, 1 << 20));
+  const auto reps = static_cast<int>(args.get_int("-r", 5, 1, 1000));
+  const auto depth = static_cast<size_t>(args.get_int("--depth", 0, 0, 1 << 20));
+  for (int t : threads)
+    if (t < 1) throw UsageError("bench: thread counts must be >= 1");
+  const std::vector<double> bandwidths = measure_bandwidths(threads, detect_isa());
+  auto model = load_model_any(args.require("-m"));
+  const LlamaHParams& hp = model->hparams();
+  uint64_t weight_bytes = 0;
+  for (const GgufTensorInfo& t : model->gguf().tensors) weight_bytes += t.n_bytes;
+  // Every weight is read once per generated token, except the embedding (one row) when the output is untied.
+  const GgufTensorInfo* embd = model->gguf().find_tensor("token_embd.weight");
+  const uint64_t bytes_per_token = weight_bytes - (hp.tied_embeddings ? 0 : embd->n_bytes - embd->n_bytes / hp.n_vocab);
+  std::printf("model %s: %u layers, dim %u, vocab %u, %.1f MiB of weights, %.1f MiB read per generated token, %s kernels\n",
+              model->source().c_str(), hp.n_layer, hp.n_embd, hp.n_vocab, static_cast<double>(weight_bytes) / (1 << 20),
+              static_cast<double>(bytes_per_token) / (1 << 20), isa_name(model->isa()));
+  std::printf("%-8s %-8s %12s %10s %12s %14s\n", "threads", "test", "tok/s", "± (sd)", "bandwidth", "% of limit");
+  size_t max_prompt = depth;
+  for (int p : prompts) max_prompt = std::max(max_prompt, static_cast<size_t>(p));
+  for (size_t ti = 0; ti < threads.size(); ++ti) {
+    const int t = threads[ti];
+    const double bw = bandwidths[ti];
+    SessionOptions so;
+    so.n_threads = t;
+    so.n_ctx = static_cast<uint32_t>(std::max<size_t>(max_prompt, depth + 1) + n_gen + 1);
+    Session session(model, so);
+    auto report = [&](const std::string& name, const std::vector<double>& tps, bool generation) {
+      double sd = 0;
+      const double m = mean(tps);
+      for (double x : tps) sd += (x - m) * (x - m);
+      sd = tps.size() > 1 ? std::sqrt(sd / static_cast<double>(tps.size() - 1)) : 0.0;
+      const double med = quantile(tps, 0.5);
+      char limit[32] = "";
+      if (generation && bw > 0) std::snprintf(limit, sizeof limit, "%.1f%%", 100.0 * med * static_cast<double>(bytes_per_token) / (bw * 1e9));
+      std::printf("%-8d %-8s %12.2f %10.2f %9.1f GB/s %12s\n", t, name.c_str(), med, sd, bw, limit);
+      std::fflush(stdout);
+    };
+    for (int p : prompts) {
+      if (p == 0) continue;
+      std::vector<double> tps;
+      const auto ids = random_ids(static_cast<size_t>(p), hp.n_vocab, 7);
+      for (int r = 0; r <= reps; ++r) {  // run 0 warms up
+        session.reset();
+        const auto start = std::chrono::steady_clock::now();
+        session.prefill(ids);
+        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (r > 0) tps.push_back(p / s);
+      }
+      report("pp" + std::to_string(p), tps, false);
+    }
+    if (n_gen > 0) {
+      std::vector<double> tps;
+      const auto ids = random_ids(n_gen + depth + 1, hp.n_vocab, 9);
+      for (int r = 0; r <= reps; ++r) {
+        session.reset();
+        session.prefill(std::span<const int32_t>(ids).first(depth + 1));
+        const auto start = std::chrono::steady_clock::now();
+        for (size_t i = 0; i < n_gen; ++i) session.decode(ids[depth + 1 + i]);
+        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (r > 0) tps.push_back(static_cast<double>(n_gen) / s);
+      }
+      std::string name = "tg" + std::to_string(n_gen);
+      if (depth) {
+        name += '@';
+        name += std::to_string(depth);
+      }
+      report(name, tps, true);
+    }
+  }
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  std::printf("peak RSS %.1f MiB\n", static_cast<double>(ru.ru_maxrss) / 1024.0);
+  return 0;
+}
+
+}  // namespace edt
