@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# The whole test suite: install, build, run every GoogleTest case through ctest, then each fuzz target briefly.
+# The whole test suite: install, build, run every GoogleTest case through ctest, run each fuzz target briefly,
+# then the whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer (+ LeakSanitizer) in build-asan/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/build.sh
 (cd build && ctest --output-on-failure -j"$(nproc)")
 ./scripts/fuzz.sh "${EDT_FUZZ_SECONDS:-20}"
+cmake --preset asan >/dev/null
+cmake --build --preset asan -j"$(nproc)" >/dev/null
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --preset asan -j"$(nproc)"
