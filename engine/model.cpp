@@ -38,6 +38,8 @@ class Binder {
     w.cols = cols;
     w.row_bytes = *ggml_row_bytes(t.type, cols);
     w.dot = dot_kernel(t.type, isa_);
+    w.qdot = quant_dot_kernel(t.type, isa_);
+    w.isa = isa_;
     return w;
   }
 

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <unistd.h>
+
 #include "tests/cli_util.h"
 #include "tests/test_util.h"
 
@@ -19,7 +21,8 @@ namespace fs = std::filesystem;
 class CliRun : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    model_ = ::testing::TempDir() + "edt_cli_run_demo.gguf";
+    // ctest runs each test in its own process, in parallel: each process converts its own copy.
+    model_ = ::testing::TempDir() + "edt_cli_run_demo_" + std::to_string(::getpid()) + ".gguf";
     const auto r = test::run_edt("convert " + test::models_path("prose-15m") + " -o " + model_);
     ASSERT_EQ(r.exit_code, 0) << r.output;
   }

@@ -11,10 +11,17 @@
 
 namespace edt {
 
-void matvec(const WeightMatrix& w, const float* x, float* y, int n_threads) {
+void matvec(const WeightMatrix& w, const float* x, float* y, void* scratch, int n_threads) {
   const auto rows = static_cast<long>(w.rows);
   // Small matrices are not worth waking threads for.
   const int threads = w.rows * w.cols < 32768 ? 1 : n_threads;
+  if (w.qdot) {
+    auto* xq = static_cast<BlockQ8_0*>(scratch);
+    quantize_activations_q8_0(x, xq, w.cols, w.isa);
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (long r = 0; r < rows; ++r) y[r] = w.qdot(w.row(static_cast<size_t>(r)), xq, w.cols);
+    return;
+  }
 #pragma omp parallel for num_threads(threads) schedule(static)
   for (long r = 0; r < rows; ++r) y[r] = w.dot(w.row(static_cast<size_t>(r)), x, w.cols);
 }
@@ -26,7 +33,7 @@ void use_single_threaded_blas() {
 
 void matmul(const WeightMatrix& w, const float* x, size_t n, float* y, float* scratch, int n_threads) {
   if (n == 1) {
-    matvec(w, x, y, n_threads);
+    matvec(w, x, y, scratch, n_threads);
     return;
   }
   use_single_threaded_blas();

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "engine/ops/dot_kernels.h"
+#include "engine/ops/int8_kernels.h"
 #include "weights/tensor_type.h"
 
 namespace edt {
@@ -19,6 +20,8 @@ struct WeightMatrix {
   size_t cols = 0;       // input features (contiguous)
   size_t row_bytes = 0;
   DotKernel dot = nullptr;  // chosen at load time for this type and CPU
+  QuantDotKernel qdot = nullptr;  // Q8_0 / Q4_0: integer kernel over Q8_0-quantized activations, else null
+  Isa isa = Isa::Scalar;
 
   const uint8_t* row(size_t r) const { return data + r * row_bytes; }
 };
@@ -29,8 +32,8 @@ inline constexpr size_t kGemmBlockRows = 128;
 // Makes OpenBLAS run each call on the calling thread (once per process); every caller of sgemm relies on it.
 void use_single_threaded_blas();
 
-// y (rows) = W · x (cols)
-void matvec(const WeightMatrix& w, const float* x, float* y, int n_threads);
+// y (rows) = W · x (cols). For Q8_0 / Q4_0 weights, x is first quantized to Q8_0 into scratch (cols/32 blocks).
+void matvec(const WeightMatrix& w, const float* x, float* y, void* scratch, int n_threads);
 
 // Y (n, rows) = X (n, cols) · Wᵀ; scratch (n_threads, kGemmBlockRows, cols) is used for non-F32 weights.
 void matmul(const WeightMatrix& w, const float* x, size_t n, float* y, float* scratch, int n_threads);
