@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "engine/ops/int8_kernels.h"
+#include "weights/half.h"
 
 namespace edt {
 namespace {
@@ -93,7 +94,7 @@ void quantize_row_q8_0_avx2(const float* x, BlockQ8_0* y, size_t n) {
     m = _mm_max_ps(m, _mm_movehl_ps(m, m));
     m = _mm_max_ss(m, _mm_movehdup_ps(m));
     const float d = _mm_cvtss_f32(m) / 127.0f;
-    y[k].d = _cvtss_sh(d, _MM_FROUND_TO_NEAREST_INT);
+    y[k].d = f32_to_f16(d);
     const __m256 id = _mm256_set1_ps(d != 0.0f ? 1.0f / d : 0.0f);
     __m256i q[4];
     // Round to nearest (ties to even; the scalar quantizer rounds ties away from zero, so the two may differ by one
