@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/build.sh
 (cd build && ctest --output-on-failure -j"$(nproc)")
-./scripts/fuzz.sh "${EDT_FUZZ_SECONDS:-20}"
+./scripts/fuzz.sh "${EDT_FUZZ_SECONDS:-10}"
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j"$(nproc)" >/dev/null
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --preset asan -j"$(nproc)"
