@@ -4,6 +4,8 @@
 // light.
 #include <immintrin.h>
 
+#include "engine/ops/avx2_util.h"
+
 #include <cmath>
 #include <limits>
 
@@ -11,6 +13,9 @@
 
 namespace edt {
 namespace {
+
+using avx2::hmax;
+using avx2::hsum;
 
 constexpr float kLog2e = 1.44269504088896341f;
 constexpr float kLn2 = 0.69314718055994531f;
@@ -31,20 +36,6 @@ inline __m256 exp2_clamped(__m256 t) {
   p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(9.9999919086e-1f));
   const __m256i scale = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23);
   return _mm256_mul_ps(p, _mm256_castsi256_ps(scale));
-}
-
-inline float hsum(__m256 v) {
-  __m128 a = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  a = _mm_add_ps(a, _mm_movehl_ps(a, a));
-  a = _mm_add_ss(a, _mm_movehdup_ps(a));
-  return _mm_cvtss_f32(a);
-}
-
-inline float hmax(__m256 v) {
-  __m128 a = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  a = _mm_max_ps(a, _mm_movehl_ps(a, a));
-  a = _mm_max_ss(a, _mm_movehdup_ps(a));
-  return _mm_cvtss_f32(a);
 }
 
 // Index of the first element equal to value (which is present).

@@ -8,6 +8,7 @@
 #include "tokenizer/vocab_data.h"
 #include "tools/args.h"
 #include "tools/commands.h"
+#include "weights/converter.h"
 #include "weights/error.h"
 #include "weights/gguf_writer.h"
 #include "weights/llama_hparams.h"
@@ -94,19 +95,11 @@ int cmd_mkmodel(int argc, char** argv) {
   hp.n_head_kv = shape->kv_heads;
   hp.head_dim = shape->dim / shape->heads;
   hp.n_ctx_train = 4096;
+  hp.rope_theta = 10000.0f;
+  hp.rms_eps = 1e-5f;
+  hp.validate("mkmodel");
   GgufWriter w;
-  w.set_string("general.architecture", "llama");
-  w.set_string("general.name", std::string("random-") + shape->name);
-  w.set_u32("llama.vocab_size", hp.n_vocab);
-  w.set_u32("llama.context_length", hp.n_ctx_train);
-  w.set_u32("llama.embedding_length", hp.n_embd);
-  w.set_u32("llama.feed_forward_length", hp.n_ff);
-  w.set_u32("llama.block_count", hp.n_layer);
-  w.set_u32("llama.attention.head_count", hp.n_head);
-  w.set_u32("llama.attention.head_count_kv", hp.n_head_kv);
-  w.set_u32("llama.rope.dimension_count", hp.head_dim);
-  w.set_f32("llama.rope.freq_base", 10000.0f);
-  w.set_f32("llama.attention.layer_norm_rms_epsilon", 1e-5f);
+  write_llama_hparams(w, hp, std::string("random-") + shape->name, *type);
   filler_vocab(hp.n_vocab).write_to(w);
 
   uint64_t tensor_index = 0;

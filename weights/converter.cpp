@@ -28,7 +28,9 @@ uint32_t file_type_code(GgmlType t) {
   }
 }
 
-void write_hparams(GgufWriter& w, const LlamaHParams& hp, const std::string& name, GgmlType matrix_type) {
+}  // namespace
+
+void write_llama_hparams(GgufWriter& w, const LlamaHParams& hp, const std::string& name, GgmlType matrix_type) {
   w.set_string("general.architecture", "llama");
   w.set_string("general.name", name);
   w.set_u32("general.file_type", file_type_code(matrix_type));
@@ -52,6 +54,8 @@ void write_hparams(GgufWriter& w, const LlamaHParams& hp, const std::string& nam
     w.set_f32("llama.rope.scaling.factor", hp.rope_scaling.factor);
   }
 }
+
+namespace {
 
 // Adds one tensor whose float32 values a filler writes into a (n_elements) scratch buffer. Vectors (norms, biases)
 // stay F32; matrices take the requested type where their rows are whole blocks, else F16 (recorded as fallback).
@@ -115,7 +119,7 @@ Conversion convert_hf(const std::string& dir, const ConvertOptions& opt) {
 
   const SafetensorsTensor& embed = ckpt->require("model.embed_tokens.weight");
   c.matrix_type = opt.out_type.value_or(source_float_type(embed.dtype));
-  write_hparams(c.writer, hp, opt.name.empty() ? root.filename().string() : opt.name, c.matrix_type);
+  write_llama_hparams(c.writer, hp, opt.name.empty() ? root.filename().string() : opt.name, c.matrix_type);
   vocab.write_to(c.writer);
 
   const uint64_t q_rows = uint64_t{hp.n_head} * hp.head_dim, kv_rows = uint64_t{hp.n_head_kv} * hp.head_dim;
@@ -190,7 +194,7 @@ Conversion convert_llama2c(const std::string& path, const ConvertOptions& opt) {
   const VocabData vocab = vocab_from_llama2c(lv.pieces, lv.scores);
 
   c.matrix_type = opt.out_type.value_or(GgmlType::F32);
-  write_hparams(c.writer, hp, opt.name.empty() ? fs::path(path).stem().string() : opt.name, c.matrix_type);
+  write_llama_hparams(c.writer, hp, opt.name.empty() ? fs::path(path).stem().string() : opt.name, c.matrix_type);
   vocab.write_to(c.writer);
 
   // Slices of layer l of a (layer, rows, cols) stack; llama2.c's q/k rows are already interleaved as GGUF wants.

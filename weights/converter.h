@@ -30,6 +30,9 @@ struct Conversion {
   std::vector<std::shared_ptr<const void>> sources;  // keeps the mapped inputs alive for the producers
 };
 
+// Writes the llama.* hyperparameter keys (and general.*) as llama.cpp names them.
+void write_llama_hparams(GgufWriter& w, const LlamaHParams& hp, const std::string& name, GgmlType matrix_type);
+
 // Detects the input kind: a folder is a Hugging Face checkpoint, a file a llama2.c checkpoint.
 Conversion convert_checkpoint(const std::string& input, const ConvertOptions& options);
 

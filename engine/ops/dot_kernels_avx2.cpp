@@ -2,6 +2,8 @@
 // detect_isa() has seen the features. Tails that are not a multiple of the vector width are done in scalar code.
 #include <immintrin.h>
 
+#include "engine/ops/avx2_util.h"
+
 #include <cstdint>
 
 #include "engine/ops/dot_kernels.h"
@@ -11,13 +13,8 @@
 namespace edt {
 namespace {
 
-inline float hsum(__m256 v) {
-  __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
-  lo = _mm_add_ps(lo, hi);
-  lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
-  lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
-  return _mm_cvtss_f32(lo);
-}
+using avx2::hmax;
+using avx2::hsum;
 
 inline __m256 load_bf16(const uint16_t* p) {
   const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));

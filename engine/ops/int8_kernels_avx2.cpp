@@ -1,6 +1,8 @@
 // AVX2 integer dot kernels (maddubs: unsigned x signed bytes -> int16 pairs -> int32) and the activation quantizer.
 #include <immintrin.h>
 
+#include "engine/ops/avx2_util.h"
+
 #include <cmath>
 
 #include "engine/ops/int8_kernels.h"
@@ -9,19 +11,15 @@
 namespace edt {
 namespace {
 
+using avx2::hmax;
+using avx2::hsum;
+
 // Σ a_i·b_i over 32 signed bytes, as 8 float lanes. maddubs needs one unsigned operand: |a| with b given a's sign.
 inline __m256 mul_sum_i8(__m256i a, __m256i b) {
   const __m256i ax = _mm256_sign_epi8(a, a);
   const __m256i sy = _mm256_sign_epi8(b, a);
   const __m256i dot16 = _mm256_maddubs_epi16(ax, sy);
   return _mm256_cvtepi32_ps(_mm256_madd_epi16(dot16, _mm256_set1_epi16(1)));
-}
-
-inline float hsum(__m256 v) {
-  __m128 a = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  a = _mm_add_ps(a, _mm_movehl_ps(a, a));
-  a = _mm_add_ss(a, _mm_movehdup_ps(a));
-  return _mm_cvtss_f32(a);
 }
 
 inline float half(uint16_t h) { return _cvtsh_ss(h); }

@@ -27,4 +27,14 @@ void scale_logits(Candidates& c, double t) {
   for (size_t i = 0; i < c.size; ++i) c.logits[i] *= inv;
 }
 
+void apply_fixed_temperature(Candidates& c, float t, StepReport& report) {
+  if (t <= 0.0f) {  // llama.cpp: temperature 0 means greedy
+    keep_only(c, candidates_argmax(c));
+    report.temperature = 0;
+    return;
+  }
+  scale_logits(c, t);
+  report.temperature = t;
+}
+
 }  // namespace edt

@@ -7,13 +7,7 @@ namespace edt {
 
 void DynatempStage::apply(Candidates& c, SamplingContext& ctx) {
   if (range_ <= 0.0f) {  // no range: plain temperature, as llama.cpp's temp_ext with delta 0
-    if (t_ <= 0.0f) {
-      keep_only(c, candidates_argmax(c));
-      ctx.report.temperature = 0;
-      return;
-    }
-    scale_logits(c, t_);
-    ctx.report.temperature = t_;
+    apply_fixed_temperature(c, t_, ctx.report);
     return;
   }
   if (c.size <= 1) return;

@@ -158,5 +158,7 @@ size_t candidates_argmax(const Candidates& c);
 void keep_only(Candidates& c, size_t i);
 // Divides every candidate logit by t (t > 0).
 void scale_logits(Candidates& c, double t);
+// A fixed temperature as llama.cpp applies it: t <= 0 keeps only the argmax; records t in the report.
+void apply_fixed_temperature(Candidates& c, float t, StepReport& report);
 
 }  // namespace edt
