@@ -21,12 +21,6 @@ struct Candidates {
   int32_t selected = -1;    // the drawn token, set by a final stage (greedy, dist)
 
   int32_t id(size_t i) const { return identity ? static_cast<int32_t>(i) : ids[i]; }
-  // Before removing or reordering candidates: write out the implicit ids.
-  void materialize_ids() {
-    if (!identity) return;
-    for (size_t i = 0; i < size; ++i) ids[i] = static_cast<int32_t>(i);
-    identity = false;
-  }
 };
 
 // What the chain did at one step, for traces and the profiler.

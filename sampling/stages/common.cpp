@@ -15,8 +15,8 @@ size_t candidates_argmax(const Candidates& c) {
 void keep_only(Candidates& c, size_t i) {
   const int32_t id = c.id(i);
   const float logit = c.logits[i];
-  c.materialize_ids();
-  c.ids[0] = id;
+  c.ids[0] = id;  // one id written, not the whole identity array
+  c.identity = false;
   c.logits[0] = logit;
   c.size = 1;
 }
