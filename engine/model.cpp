@@ -31,16 +31,7 @@ class Binder {
     if (!ggml_type_supported(t.type))
       throw FormatError(f_.source + ": tensor '" + name + "' has type " + ggml_traits(t.type).name +
                         ", which this engine cannot compute with (supported: F32, F16, BF16, Q8_0, Q4_0)");
-    WeightMatrix w;
-    w.type = t.type;
-    w.data = t.data;
-    w.rows = rows;
-    w.cols = cols;
-    w.row_bytes = *ggml_row_bytes(t.type, cols);
-    w.dot = dot_kernel(t.type, isa_);
-    w.qdot = quant_dot_kernel(t.type, isa_);
-    w.isa = isa_;
-    return w;
+    return bind_weight_matrix(t.type, t.data, rows, cols, isa_);
   }
 
   const float* vector(const std::string& name, uint64_t n) const {

@@ -121,9 +121,8 @@ void Session::forward(const int32_t* tokens, size_t n, float* out, bool all_rows
   for (size_t l = 0; l < hp.n_layer; ++l) {
     const LayerWeights& L = w.layers[l];
     for (size_t t = 0; t < n; ++t) rmsnorm(&xn_[t * dim], &x_[t * dim], L.attn_norm, dim, eps);
-    matmul(L.wq, xn_.data(), n, q_.data(), scratch, threads);
-    matmul(L.wk, xn_.data(), n, k_.data(), scratch, threads);
-    matmul(L.wv, xn_.data(), n, v_.data(), scratch, threads);
+    const MatvecTask qkv[] = {{&L.wq, q_.data()}, {&L.wk, k_.data()}, {&L.wv, v_.data()}};
+    matmul_group(qkv, xn_.data(), n, scratch, threads);
     for (size_t t = 0; t < n; ++t) {
       if (L.bq) add_in_place(&q_[t * q_dim], L.bq, q_dim);
       if (L.bk) add_in_place(&k_[t * kv_dim], L.bk, kv_dim);
@@ -146,8 +145,8 @@ void Session::forward(const int32_t* tokens, size_t n, float* out, bool all_rows
       add_in_place(&x_[t * dim], &proj_[t * dim], dim);
       rmsnorm(&xn_[t * dim], &x_[t * dim], L.ffn_norm, dim, eps);
     }
-    matmul(L.w_gate, xn_.data(), n, gate_.data(), scratch, threads);
-    matmul(L.w_up, xn_.data(), n, up_.data(), scratch, threads);
+    const MatvecTask gate_up[] = {{&L.w_gate, gate_.data()}, {&L.w_up, up_.data()}};
+    matmul_group(gate_up, xn_.data(), n, scratch, threads);
     for (size_t t = 0; t < n; ++t) swiglu(&gate_[t * ff], &up_[t * ff], ff);
     matmul(L.w_down, gate_.data(), n, proj_.data(), scratch, threads);
     for (size_t t = 0; t < n; ++t) add_in_place(&x_[t * dim], &proj_[t * dim], dim);

@@ -88,4 +88,26 @@ DotKernel dot_kernel(GgmlType type, Isa isa) {
   }
 }
 
+namespace {
+
+template <DotKernel kRowDot>
+void dot_rows_ref(const uint8_t* w, size_t row_bytes, const float* x, float* y, size_t rows, size_t n) {
+  for (size_t r = 0; r < rows; ++r) y[r] = kRowDot(w + r * row_bytes, x, n);
+}
+
+}  // namespace
+
+DotRowsKernel dot_rows_kernel(GgmlType type, Isa isa) {
+  const bool avx2 = isa == Isa::Avx2;
+  switch (type) {
+    case GgmlType::F32: return avx2 ? dot_rows_f32_avx2 : dot_rows_ref<dot_f32_ref>;
+    case GgmlType::F16: return avx2 ? dot_rows_f16_avx2 : dot_rows_ref<dot_f16_ref>;
+    case GgmlType::BF16: return avx2 ? dot_rows_bf16_avx2 : dot_rows_ref<dot_bf16_ref>;
+    // Q8_0 / Q4_0 weights go through the integer kernels (int8_kernels.h); these float ones are references.
+    case GgmlType::Q8_0: return avx2 ? dot_rows_ref<dot_q8_0_avx2> : dot_rows_ref<dot_q8_0_ref>;
+    case GgmlType::Q4_0: return avx2 ? dot_rows_ref<dot_q4_0_avx2> : dot_rows_ref<dot_q4_0_ref>;
+    default: return nullptr;
+  }
+}
+
 }  // namespace edt

@@ -2,6 +2,7 @@
 // Dot products of one weight row (in its storage type) with a float32 activation vector: the inner loop of every
 // matrix-vector product. A scalar reference per type, and SIMD versions chosen once at run time by CPU feature.
 #include <cstddef>
+#include <cstdint>
 
 #include "weights/tensor_type.h"
 
@@ -17,6 +18,15 @@ const char* isa_name(Isa isa);
 
 // The kernel for a weight type on the given ISA (Scalar always exists). nullptr for types that cannot compute.
 DotKernel dot_kernel(GgmlType type, Isa isa);
+
+// A block of a matrix-vector product: y[r] = (row r of w) · x for r in [0, rows), rows row_bytes apart. The SIMD
+// versions take four rows per pass so each activation load feeds four weight rows and the four sums are reduced
+// together; the references call the one-row reference per row.
+using DotRowsKernel = void (*)(const uint8_t* w, size_t row_bytes, const float* x, float* y, size_t rows, size_t n);
+DotRowsKernel dot_rows_kernel(GgmlType type, Isa isa);
+void dot_rows_f32_avx2(const uint8_t* w, size_t row_bytes, const float* x, float* y, size_t rows, size_t n);
+void dot_rows_f16_avx2(const uint8_t* w, size_t row_bytes, const float* x, float* y, size_t rows, size_t n);
+void dot_rows_bf16_avx2(const uint8_t* w, size_t row_bytes, const float* x, float* y, size_t rows, size_t n);
 
 // y[i] += a * x[i], for attention's weighted sum of values.
 using AxpyKernel = void (*)(float a, const float* x, float* y, size_t n);

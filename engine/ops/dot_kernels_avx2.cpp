@@ -25,7 +25,66 @@ inline __m256 load_f16(const uint16_t* p) {
   return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
 }
 
+// Element loaders for the rows kernels: 8 consecutive weights of a row as floats, and one for the tails.
+struct F32Row {
+  static __m256 load8(const uint8_t* row, size_t i) { return _mm256_loadu_ps(reinterpret_cast<const float*>(row) + i); }
+  static float at(const uint8_t* row, size_t i) { return reinterpret_cast<const float*>(row)[i]; }
+};
+struct F16Row {
+  static __m256 load8(const uint8_t* row, size_t i) { return load_f16(reinterpret_cast<const uint16_t*>(row) + i); }
+  static float at(const uint8_t* row, size_t i) { return f16_to_f32(reinterpret_cast<const uint16_t*>(row)[i]); }
+};
+struct Bf16Row {
+  static __m256 load8(const uint8_t* row, size_t i) { return load_bf16(reinterpret_cast<const uint16_t*>(row) + i); }
+  static float at(const uint8_t* row, size_t i) { return bf16_to_f32(reinterpret_cast<const uint16_t*>(row)[i]); }
+};
+
+// kRows rows at once, two accumulators per row (eight independent FMA chains for kRows = 4, enough to cover the
+// FMA latency), each x vector loaded once for all rows. Writes y[0..kRows).
+template <class Row, int kRows>
+inline void dot_row_group(const uint8_t* w, size_t row_bytes, const float* x, float* y, size_t n) {
+  __m256 a[kRows], b[kRows];
+  for (int r = 0; r < kRows; ++r) a[r] = b[r] = _mm256_setzero_ps();
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m256 x0 = _mm256_loadu_ps(x + i), x1 = _mm256_loadu_ps(x + i + 8);
+    for (int r = 0; r < kRows; ++r) {
+      a[r] = _mm256_fmadd_ps(Row::load8(w + r * row_bytes, i), x0, a[r]);
+      b[r] = _mm256_fmadd_ps(Row::load8(w + r * row_bytes, i + 8), x1, b[r]);
+    }
+  }
+  for (; i + 8 <= n; i += 8) {
+    const __m256 x0 = _mm256_loadu_ps(x + i);
+    for (int r = 0; r < kRows; ++r) a[r] = _mm256_fmadd_ps(Row::load8(w + r * row_bytes, i), x0, a[r]);
+  }
+  for (int r = 0; r < kRows; ++r) a[r] = _mm256_add_ps(a[r], b[r]);
+  if constexpr (kRows == 4) {
+    _mm_storeu_ps(y, avx2::hsum4(a[0], a[1], a[2], a[3]));
+  } else {
+    for (int r = 0; r < kRows; ++r) y[r] = hsum(a[r]);
+  }
+  for (; i < n; ++i)
+    for (int r = 0; r < kRows; ++r) y[r] += Row::at(w + r * row_bytes, i) * x[i];
+}
+
+template <class Row>
+void dot_rows(const uint8_t* w, size_t row_bytes, const float* x, float* y, size_t rows, size_t n) {
+  size_t r = 0;
+  for (; r + 4 <= rows; r += 4) dot_row_group<Row, 4>(w + r * row_bytes, row_bytes, x, y + r, n);
+  for (; r < rows; ++r) dot_row_group<Row, 1>(w + r * row_bytes, row_bytes, x, y + r, n);
+}
+
 }  // namespace
+
+void dot_rows_f32_avx2(const uint8_t* w, size_t row_bytes, const float* x, float* y, size_t rows, size_t n) {
+  dot_rows<F32Row>(w, row_bytes, x, y, rows, n);
+}
+void dot_rows_f16_avx2(const uint8_t* w, size_t row_bytes, const float* x, float* y, size_t rows, size_t n) {
+  dot_rows<F16Row>(w, row_bytes, x, y, rows, n);
+}
+void dot_rows_bf16_avx2(const uint8_t* w, size_t row_bytes, const float* x, float* y, size_t rows, size_t n) {
+  dot_rows<Bf16Row>(w, row_bytes, x, y, rows, n);
+}
 
 float dot_f32_avx2(const void* w, const float* x, size_t n) {
   const auto* a = static_cast<const float*>(w);

@@ -11,71 +11,90 @@
 namespace edt {
 namespace {
 
-using avx2::hmax;
 using avx2::hsum;
-
-// Σ a_i·b_i over 32 signed bytes, as 8 float lanes. maddubs needs one unsigned operand: |a| with b given a's sign.
-inline __m256 mul_sum_i8(__m256i a, __m256i b) {
-  const __m256i ax = _mm256_sign_epi8(a, a);
-  const __m256i sy = _mm256_sign_epi8(b, a);
-  const __m256i dot16 = _mm256_maddubs_epi16(ax, sy);
-  return _mm256_cvtepi32_ps(_mm256_madd_epi16(dot16, _mm256_set1_epi16(1)));
-}
 
 inline float half(uint16_t h) { return _cvtsh_ss(h); }
 
-}  // namespace
+inline __m256i load32(const int8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
 
-float dot_q8_0_q8_0_avx2(const void* w, const BlockQ8_0* xq, size_t n) {
-  const auto* b = static_cast<const BlockQ8_0*>(w);
-  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-  const size_t blocks = n / kQuantBlock;
-  size_t k = 0;
-  for (; k + 2 <= blocks; k += 2) {
-    const __m256 d0 = _mm256_set1_ps(half(b[k].d) * half(xq[k].d));
-    const __m256 d1 = _mm256_set1_ps(half(b[k + 1].d) * half(xq[k + 1].d));
-    const __m256i w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b[k].qs));
-    const __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq[k].qs));
-    const __m256i w1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b[k + 1].qs));
-    const __m256i x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq[k + 1].qs));
-    acc0 = _mm256_fmadd_ps(d0, mul_sum_i8(w0, x0), acc0);
-    acc1 = _mm256_fmadd_ps(d1, mul_sum_i8(w1, x1), acc1);
-  }
-  for (; k < blocks; ++k) {
-    const __m256 d = _mm256_set1_ps(half(b[k].d) * half(xq[k].d));
-    const __m256i wv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b[k].qs));
-    const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq[k].qs));
-    acc0 = _mm256_fmadd_ps(d, mul_sum_i8(wv, xv), acc0);
-  }
-  return hsum(_mm256_add_ps(acc0, acc1));
+// Eight int32 lanes of int16 pair sums, as floats.
+inline __m256 widen_to_float(__m256i pairs16) {
+  return _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs16, _mm256_set1_epi16(1)));
 }
 
+// A group of four rows is only 4·row_bytes of memory read as four short streams, too short for the hardware
+// prefetcher to pick up; so while block k of this group is computed, the same share of the next group (which
+// follows contiguously) is requested. Prefetches never fault, so running past the matrix is harmless.
+template <class Block>
+inline void prefetch_next_group(const uint8_t* next_group, size_t k) {
+  constexpr size_t kShare = 4 * sizeof(Block);  // bytes of the next group per block of this one
+  const uint8_t* p = next_group + k * kShare;
+  for (size_t off = 0; off < kShare + 63; off += 64) _mm_prefetch(reinterpret_cast<const char*>(p + off), _MM_HINT_T0);
+}
 
-float dot_q4_0_q8_0_avx2(const void* w, const BlockQ8_0* xq, size_t n) {
-  const auto* b = static_cast<const BlockQ4_0*>(w);
-  const __m256i low = _mm256_set1_epi8(0x0f), eight = _mm256_set1_epi8(8);
-  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+inline void store_sums(__m256 (&acc)[4], float* y) { _mm_storeu_ps(y, avx2::hsum4(acc[0], acc[1], acc[2], acc[3])); }
+inline void store_sums(__m256 (&acc)[1], float* y) { y[0] = hsum(acc[0]); }
+
+// kRows rows of Q8_0 weights: maddubs needs one unsigned operand, so each block takes |x| (shared by the rows) and
+// the weights carrying x's sign. |x| ≤ 127 and |w| ≤ 127 keep the int16 pair sums below 32,767.
+template <int kRows>
+inline void q8_0_row_group(const uint8_t* w, size_t row_bytes, const ActivationsQ8& x, float* y, size_t blocks) {
+  __m256 acc[kRows];
+  for (int r = 0; r < kRows; ++r) acc[r] = _mm256_setzero_ps();
+  for (size_t k = 0; k < blocks; ++k) {
+    const __m256i xv = load32(x.blocks[k].qs);
+    const __m256i x_abs = _mm256_sign_epi8(xv, xv);
+    const float dx = x.scales[k];
+    if constexpr (kRows == 4) prefetch_next_group<BlockQ8_0>(w + 16 * row_bytes, k);
+    for (int r = 0; r < kRows; ++r) {
+      const BlockQ8_0& b = reinterpret_cast<const BlockQ8_0*>(w + r * row_bytes)[k];
+      const __m256i w_signed = _mm256_sign_epi8(load32(b.qs), xv);
+      const __m256 s = widen_to_float(_mm256_maddubs_epi16(x_abs, w_signed));
+      acc[r] = _mm256_fmadd_ps(s, _mm256_set1_ps(half(b.d) * dx), acc[r]);
+    }
+  }
+  store_sums(acc, y);
+}
+
+// kRows rows of Q4_0 weights: the nibbles (value + 8, unsigned) multiply x directly in maddubs, and the +8 comes
+// back out as x.q4_offsets, one int16 subtraction per block instead of re-signing the weights.
+template <int kRows>
+inline void q4_0_row_group(const uint8_t* w, size_t row_bytes, const ActivationsQ8& x, float* y, size_t blocks) {
+  const __m256i low = _mm256_set1_epi8(0x0f), high_half_by_4 = _mm256_setr_epi32(0, 0, 0, 0, 4, 4, 4, 4);
+  __m256 acc[kRows];
+  for (int r = 0; r < kRows; ++r) acc[r] = _mm256_setzero_ps();
+  for (size_t k = 0; k < blocks; ++k) {
+    const __m256i xv = load32(x.blocks[k].qs);
+    const __m256i offset = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.q4_offsets + 16 * k));
+    const float dx = x.scales[k];
+    if constexpr (kRows == 4) prefetch_next_group<BlockQ4_0>(w + 16 * row_bytes, k);
+    for (int r = 0; r < kRows; ++r) {
+      const BlockQ4_0& b = reinterpret_cast<const BlockQ4_0*>(w + r * row_bytes)[k];
+      // Low nibbles are elements 0..15, high nibbles 16..31: the 16 bytes go to both halves, the upper half is
+      // shifted right by 4 (per 32-bit lane: what shifts in from the next byte lands in the masked-off nibble).
+      const __m256i both = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qs)));
+      const __m256i nibbles = _mm256_and_si256(_mm256_srlv_epi32(both, high_half_by_4), low);
+      const __m256 s = widen_to_float(_mm256_sub_epi16(_mm256_maddubs_epi16(nibbles, xv), offset));
+      acc[r] = _mm256_fmadd_ps(s, _mm256_set1_ps(half(b.d) * dx), acc[r]);
+    }
+  }
+  store_sums(acc, y);
+}
+
+}  // namespace
+
+void q8_0_rows_avx2(const uint8_t* w, size_t row_bytes, const ActivationsQ8& x, float* y, size_t rows, size_t n) {
   const size_t blocks = n / kQuantBlock;
-  auto unpack = [&](const BlockQ4_0& blk) {  // 32 nibbles -> 32 signed bytes in element order
-    const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.qs));
-    const __m256i both = _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed);  // high half: elements 16..31
-    return _mm256_sub_epi8(_mm256_and_si256(both, low), eight);
-  };
-  size_t k = 0;
-  for (; k + 2 <= blocks; k += 2) {
-    const __m256 d0 = _mm256_set1_ps(half(b[k].d) * half(xq[k].d));
-    const __m256 d1 = _mm256_set1_ps(half(b[k + 1].d) * half(xq[k + 1].d));
-    const __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq[k].qs));
-    const __m256i x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq[k + 1].qs));
-    acc0 = _mm256_fmadd_ps(d0, mul_sum_i8(unpack(b[k]), x0), acc0);
-    acc1 = _mm256_fmadd_ps(d1, mul_sum_i8(unpack(b[k + 1]), x1), acc1);
-  }
-  for (; k < blocks; ++k) {
-    const __m256 d = _mm256_set1_ps(half(b[k].d) * half(xq[k].d));
-    const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq[k].qs));
-    acc0 = _mm256_fmadd_ps(d, mul_sum_i8(unpack(b[k]), xv), acc0);
-  }
-  return hsum(_mm256_add_ps(acc0, acc1));
+  size_t r = 0;
+  for (; r + 4 <= rows; r += 4) q8_0_row_group<4>(w + r * row_bytes, row_bytes, x, y + r, blocks);
+  for (; r < rows; ++r) q8_0_row_group<1>(w + r * row_bytes, row_bytes, x, y + r, blocks);
+}
+
+void q4_0_rows_avx2(const uint8_t* w, size_t row_bytes, const ActivationsQ8& x, float* y, size_t rows, size_t n) {
+  const size_t blocks = n / kQuantBlock;
+  size_t r = 0;
+  for (; r + 4 <= rows; r += 4) q4_0_row_group<4>(w + r * row_bytes, row_bytes, x, y + r, blocks);
+  for (; r < rows; ++r) q4_0_row_group<1>(w + r * row_bytes, row_bytes, x, y + r, blocks);
 }
 
 void quantize_row_q8_0_avx2(const float* x, BlockQ8_0* y, size_t n) {

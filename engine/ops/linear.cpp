@@ -4,6 +4,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cassert>
 #include <mutex>
 #include <vector>
 
@@ -11,19 +12,45 @@
 
 namespace edt {
 
+WeightMatrix bind_weight_matrix(GgmlType type, const uint8_t* data, size_t rows, size_t cols, Isa isa) {
+  return WeightMatrix{type, data, rows, cols, *ggml_row_bytes(type, cols), dot_rows_kernel(type, isa),
+                      quant_rows_kernel(type, isa), isa};
+}
+
 void matvec(const WeightMatrix& w, const float* x, float* y, void* scratch, int n_threads) {
-  const auto rows = static_cast<long>(w.rows);
-  // Small matrices are not worth waking threads for.
-  const int threads = w.rows * w.cols < 32768 ? 1 : n_threads;
-  if (w.qdot) {
-    auto* xq = static_cast<BlockQ8_0*>(scratch);
-    quantize_activations_q8_0(x, xq, w.cols, w.isa);
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (long r = 0; r < rows; ++r) y[r] = w.qdot(w.row(static_cast<size_t>(r)), xq, w.cols);
+  const MatvecTask task{&w, y};
+  matvec_group(std::span<const MatvecTask>(&task, 1), x, scratch, n_threads);
+}
+
+void matvec_group(std::span<const MatvecTask> tasks, const float* x, void* scratch, int n_threads) {
+  if (tasks.empty()) return;
+  const size_t cols = tasks[0].w->cols;
+  size_t work = 0;
+  bool any_quant = false;
+  for (const MatvecTask& t : tasks) {
+    assert(t.w->cols == cols);
+    work += t.w->rows * cols;
+    any_quant |= t.w->quant_rows != nullptr;
+  }
+  const ActivationsQ8 xq = any_quant ? quantize_activations(x, scratch, cols, tasks[0].w->isa) : ActivationsQ8{};
+  // Thread `part` of `parts` takes rows [begin, end) of every matrix, cut at multiples of 4 (the kernels' row groups).
+  auto run_part = [&](size_t part, size_t parts) {
+    for (const MatvecTask& t : tasks) {
+      const WeightMatrix& w = *t.w;
+      const size_t begin = part == 0 ? 0 : (w.rows * part / parts) & ~size_t{3};
+      const size_t end = part + 1 == parts ? w.rows : (w.rows * (part + 1) / parts) & ~size_t{3};
+      if (end <= begin) continue;
+      if (w.quant_rows) w.quant_rows(w.row(begin), w.row_bytes, xq, t.y + begin, end - begin, cols);
+      else w.dot_rows(w.row(begin), w.row_bytes, x, t.y + begin, end - begin, cols);
+    }
+  };
+  // Small products are not worth waking threads for.
+  if (n_threads <= 1 || work < 32768) {
+    run_part(0, 1);
     return;
   }
-#pragma omp parallel for num_threads(threads) schedule(static)
-  for (long r = 0; r < rows; ++r) y[r] = w.dot(w.row(static_cast<size_t>(r)), x, w.cols);
+#pragma omp parallel num_threads(n_threads)
+  run_part(static_cast<size_t>(omp_get_thread_num()), static_cast<size_t>(omp_get_num_threads()));
 }
 
 void use_single_threaded_blas() {
@@ -58,6 +85,14 @@ void matmul(const WeightMatrix& w, const float* x, size_t n, float* y, float* sc
                   rows_f32, cols, 0.0f, y + r0, ldc);
     }
   }
+}
+
+void matmul_group(std::span<const MatvecTask> tasks, const float* x, size_t n, float* scratch, int n_threads) {
+  if (n == 1) {
+    matvec_group(tasks, x, scratch, n_threads);
+    return;
+  }
+  for (const MatvecTask& t : tasks) matmul(*t.w, x, n, t.y, scratch, n_threads);
 }
 
 void matmul_ref(const WeightMatrix& w, const float* x, size_t n, float* y) {
