@@ -7,8 +7,10 @@
 #include <cmath>
 #include <vector>
 
+#include "engine/attention_decode.h"
 #include "engine/ops/elementwise.h"
 #include "engine/ops/linear.h"
+#include "weights/half.h"
 
 namespace edt {
 namespace {
@@ -16,63 +18,107 @@ namespace {
 constexpr size_t kBatchedMinQueries = 4;        // below this, the per-position loop is faster than sgemm calls
 constexpr size_t kScoresBlockFloats = 1u << 22;  // 16 MiB of scores per block of queries
 
-void attention_single_query(const float* q, const KvCache& cache, size_t layer, size_t n_pos, const AttentionShape& s,
-                            DotKernel dot, AxpyKernel axpy, float* scores, size_t scores_per_thread, float* out,
-                            int n_threads) {
-  const size_t hd = s.head_dim, group = s.n_head / s.n_head_kv;
+inline float kv_at(const uint8_t* row, size_t i, KvType type) {
+  return type == KvType::F32 ? reinterpret_cast<const float*>(row)[i]
+                             : f16_to_f32(reinterpret_cast<const uint16_t*>(row)[i]);
+}
+
+// Floats per thread kept for converting one KV head's K and V rows to F32 for sgemm (F16 caches only).
+size_t conversion_floats(size_t n_ctx, size_t head_dim, KvType type) {
+  return type == KvType::F16 ? 2 * n_ctx * head_dim : 0;
+}
+
+// The one-query route without AVX2 (or with a head size that is not a multiple of 8): one head at a time.
+void attention_single_query_plain(const float* q, const KvCache& cache, size_t layer, size_t n_pos,
+                                  const AttentionShape& s, float* scratch, size_t per_thread, float* out,
+                                  int n_threads) {
+  const size_t hd = s.head_dim, group = s.n_head / s.n_head_kv, elem = cache.row_bytes() / cache.kv_dim();
+  const KvType type = cache.type();
   const auto heads = static_cast<long>(s.n_head);
 #pragma omp parallel for num_threads(n_threads) schedule(static)
   for (long h = 0; h < heads; ++h) {
-    const size_t kv_off = (static_cast<size_t>(h) / group) * hd;
+    const size_t kv_off = (static_cast<size_t>(h) / group) * hd * elem;
     const float* qh = q + static_cast<size_t>(h) * hd;
-    float* att = scores + static_cast<size_t>(omp_get_thread_num()) * scores_per_thread;
-    for (size_t p = 0; p < n_pos; ++p) att[p] = dot(cache.k(layer, p) + kv_off, qh, hd) * s.scale;
+    float* att = scratch + static_cast<size_t>(omp_get_thread_num()) * per_thread;  // (n_pos)
+    for (size_t p = 0; p < n_pos; ++p) {
+      const uint8_t* k = cache.k_row(layer, p) + kv_off;
+      float dot = 0;
+      for (size_t i = 0; i < hd; ++i) dot += qh[i] * kv_at(k, i, type);
+      att[p] = dot * s.scale;
+    }
     softmax(att, n_pos);
     float* o = out + static_cast<size_t>(h) * hd;
     std::fill_n(o, hd, 0.0f);
-    for (size_t p = 0; p < n_pos; ++p) axpy(att[p], cache.v(layer, p) + kv_off, o, hd);
+    for (size_t p = 0; p < n_pos; ++p) {
+      const uint8_t* v = cache.v_row(layer, p) + kv_off;
+      for (size_t i = 0; i < hd; ++i) o[i] += att[p] * kv_at(v, i, type);
+    }
   }
 }
 
 }  // namespace
 
-// Each thread owns one region of the scratch: at least one full row of scores (n_ctx), at most a block of rows.
-size_t scratch_per_thread(size_t max_batch, size_t n_ctx) {
-  return std::max(n_ctx, std::min(max_batch * n_ctx, kScoresBlockFloats));
-}
-
-size_t attention_scratch_floats(size_t max_batch, size_t n_ctx, int n_threads) {
-  return static_cast<size_t>(n_threads) * scratch_per_thread(max_batch, n_ctx);
+// Each thread owns one region of the scratch: at least the scores of four heads over the whole context (the decode
+// route), at most a block of query rows; then, for F16 caches, room for one KV head's K and V rows as F32.
+size_t attention_scratch_floats(size_t max_batch, size_t n_ctx, size_t head_dim, KvType type, int n_threads) {
+  const size_t scores = std::max(kDecodeHeadsPerPass * n_ctx, std::min(max_batch * n_ctx, kScoresBlockFloats));
+  return static_cast<size_t>(n_threads) * (scores + conversion_floats(n_ctx, head_dim, type));
 }
 
 void attention(const float* q, const KvCache& cache, size_t layer, size_t pos0, size_t n, const AttentionShape& s,
                Isa isa, float* scratch, size_t scratch_floats, float* out, int n_threads) {
   const size_t hd = s.head_dim, q_dim = s.n_head * hd, kv_dim = cache.kv_dim(), group = s.n_head / s.n_head_kv;
+  const size_t per_thread = scratch_floats / static_cast<size_t>(n_threads);
   if (n < kBatchedMinQueries) {
-    const DotKernel dot = dot_kernel(GgmlType::F32, isa);
-    const AxpyKernel axpy = axpy_kernel(isa);
-    for (size_t t = 0; t < n; ++t)
-      attention_single_query(q + t * q_dim, cache, layer, pos0 + t + 1, s, dot, axpy, scratch,
-                             scratch_floats / static_cast<size_t>(n_threads), out + t * q_dim, n_threads);
+    for (size_t t = 0; t < n; ++t) {
+      if (isa == Isa::Avx2 && hd % 8 == 0)
+        attention_decode_avx2(q + t * q_dim, cache, layer, pos0 + t + 1, s, scratch, per_thread, out + t * q_dim,
+                              n_threads);
+      else
+        attention_single_query_plain(q + t * q_dim, cache, layer, pos0 + t + 1, s, scratch, per_thread,
+                                     out + t * q_dim, n_threads);
+    }
     return;
   }
   use_single_threaded_blas();
-  const size_t n_pos_max = pos0 + n;
-  const size_t per_thread = scratch_floats / static_cast<size_t>(n_threads);
-  const size_t block = std::max<size_t>(1, std::min(n, per_thread / n_pos_max));  // query rows per block
+  const size_t n_pos_max = pos0 + n, n_ctx = cache.n_ctx();
+  const size_t conversion = conversion_floats(n_ctx, hd, cache.type());
+  const size_t block = std::max<size_t>(1, std::min(n, (per_thread - conversion) / n_pos_max));  // query rows per block
   const auto heads = static_cast<long>(s.n_head);
 #pragma omp parallel for num_threads(n_threads) schedule(static)
   for (long hh = 0; hh < heads; ++hh) {
     const auto h = static_cast<size_t>(hh);
-    float* scores = scratch + static_cast<size_t>(omp_get_thread_num()) * per_thread;
-    const float* k = cache.k(layer, 0) + (h / group) * hd;  // rows of stride kv_dim
-    const float* v = cache.v(layer, 0) + (h / group) * hd;
+    float* region = scratch + static_cast<size_t>(omp_get_thread_num()) * per_thread;
+    float* scores = region;  // (block, n_pos)
+    const float* k;          // K_h (n_pos_max, hd), rows k_stride apart
+    const float* v;
+    size_t k_stride;
+    if (cache.type() == KvType::F32) {
+      k = reinterpret_cast<const float*>(cache.k_row(layer, 0)) + (h / group) * hd;
+      v = reinterpret_cast<const float*>(cache.v_row(layer, 0)) + (h / group) * hd;
+      k_stride = kv_dim;
+    } else {  // sgemm reads F32: this head's rows converted into the end of the thread's region
+      float* kc = region + per_thread - conversion;  // (n_pos_max, hd)
+      float* vc = kc + n_ctx * hd;                   // (n_pos_max, hd)
+      const size_t off = (h / group) * hd;
+      for (size_t p = 0; p < n_pos_max; ++p) {
+        const auto* kr = reinterpret_cast<const uint16_t*>(cache.k_row(layer, p)) + off;
+        const auto* vr = reinterpret_cast<const uint16_t*>(cache.v_row(layer, p)) + off;
+        for (size_t i = 0; i < hd; ++i) {
+          kc[p * hd + i] = f16_to_f32(kr[i]);
+          vc[p * hd + i] = f16_to_f32(vr[i]);
+        }
+      }
+      k = kc;
+      v = vc;
+      k_stride = hd;
+    }
     for (size_t t0 = 0; t0 < n; t0 += block) {
       const size_t rows = std::min(block, n - t0), n_pos = pos0 + t0 + rows;  // the last row sees n_pos positions
       // scores (rows, n_pos) = scale · Q_h (rows, hd) · K_h (n_pos, hd)ᵀ
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<blasint>(rows), static_cast<blasint>(n_pos),
                   static_cast<blasint>(hd), s.scale, q + t0 * q_dim + h * hd, static_cast<blasint>(q_dim), k,
-                  static_cast<blasint>(kv_dim), 0.0f, scores, static_cast<blasint>(n_pos));
+                  static_cast<blasint>(k_stride), 0.0f, scores, static_cast<blasint>(n_pos));
       for (size_t r = 0; r < rows; ++r) {
         float* row = scores + r * n_pos;
         const size_t visible = pos0 + t0 + r + 1;  // causal: positions 0 .. own position
@@ -82,7 +128,7 @@ void attention(const float* q, const KvCache& cache, size_t layer, size_t pos0, 
       // out_h (rows, hd) = P (rows, n_pos) · V_h (n_pos, hd)
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<blasint>(rows), static_cast<blasint>(hd),
                   static_cast<blasint>(n_pos), 1.0f, scores, static_cast<blasint>(n_pos), v,
-                  static_cast<blasint>(kv_dim), 0.0f, out + t0 * q_dim + h * hd, static_cast<blasint>(q_dim));
+                  static_cast<blasint>(k_stride), 0.0f, out + t0 * q_dim + h * hd, static_cast<blasint>(q_dim));
     }
   }
 }
@@ -91,6 +137,7 @@ void attention_ref(const float* q, const KvCache& cache, size_t layer, size_t po
                    float* out) {
   const size_t hd = s.head_dim, q_dim = s.n_head * hd, group = s.n_head / s.n_head_kv;
   std::vector<double> w;
+  std::vector<float> k_row(cache.kv_dim()), v_row(cache.kv_dim());
   for (size_t t = 0; t < n; ++t) {
     const size_t n_pos = pos0 + t + 1;
     for (size_t h = 0; h < s.n_head; ++h) {
@@ -98,14 +145,18 @@ void attention_ref(const float* q, const KvCache& cache, size_t layer, size_t po
       w.assign(n_pos, 0.0);
       double max = -1e300, sum = 0;
       for (size_t p = 0; p < n_pos; ++p) {
-        for (size_t i = 0; i < hd; ++i) w[p] += static_cast<double>(q[t * q_dim + h * hd + i]) * cache.k(layer, p)[kv_off + i];
+        cache.load_k(layer, p, k_row.data());
+        for (size_t i = 0; i < hd; ++i) w[p] += static_cast<double>(q[t * q_dim + h * hd + i]) * k_row[kv_off + i];
         w[p] *= s.scale;
         max = std::max(max, w[p]);
       }
       for (double& x : w) sum += (x = std::exp(x - max));
       for (size_t i = 0; i < hd; ++i) {
         double o = 0;
-        for (size_t p = 0; p < n_pos; ++p) o += w[p] / sum * cache.v(layer, p)[kv_off + i];
+        for (size_t p = 0; p < n_pos; ++p) {
+          cache.load_v(layer, p, v_row.data());
+          o += w[p] / sum * v_row[kv_off + i];
+        }
         out[t * q_dim + h * hd + i] = static_cast<float>(o);
       }
     }

@@ -16,10 +16,10 @@ struct AttentionShape {
 
 // Rows of the scores scratch the batched route uses per block of queries; the scratch holds
 // attention_scratch_floats(...) floats.
-size_t attention_scratch_floats(size_t max_batch, size_t n_ctx, int n_threads);
+size_t attention_scratch_floats(size_t max_batch, size_t n_ctx, size_t head_dim, KvType type, int n_threads);
 
 // q: (n, n_head * head_dim) for positions pos0 .. pos0+n-1, whose K and V rows are already in the cache.
-// out: (n, n_head * head_dim).
+// out: (n, n_head * head_dim). isa picks the decode kernels (AVX2 needs head_dim a multiple of 8).
 void attention(const float* q, const KvCache& cache, size_t layer, size_t pos0, size_t n, const AttentionShape& shape,
                Isa isa, float* scratch, size_t scratch_floats, float* out, int n_threads);
 

@@ -18,10 +18,10 @@ namespace {
 uint32_t checked_context(const Model& model, const SessionOptions& options) {
   const LlamaHParams& hp = model.hparams();
   const uint32_t n_ctx = options.n_ctx ? options.n_ctx : hp.n_ctx_train;
-  const uint64_t kv_bytes = uint64_t{2} * hp.n_layer * n_ctx * hp.n_head_kv * hp.head_dim * sizeof(float);
-  const uint64_t scores_bytes =
-      attention_scratch_floats(std::max<uint32_t>(1, options.max_batch), n_ctx, std::max(1, options.n_threads)) *
-      sizeof(float);
+  const uint64_t kv_bytes = KvCache::bytes_for(hp.n_layer, n_ctx, size_t{hp.n_head_kv} * hp.head_dim, options.kv_type);
+  const uint64_t scores_bytes = attention_scratch_floats(std::max<uint32_t>(1, options.max_batch), n_ctx, hp.head_dim,
+                                                         options.kv_type, std::max(1, options.n_threads)) *
+                                sizeof(float);
   require_memory(kv_bytes + scores_bytes, read_memory_info().available_bytes,
                  "a context of " + std::to_string(n_ctx) + " tokens (KV cache " +
                      std::to_string(kv_bytes >> 20) + " MiB)");
@@ -35,7 +35,8 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
       n_ctx_(checked_context(*model_, options)),
       max_batch_(std::max<uint32_t>(1, options.max_batch)),
       n_threads_(std::max(1, options.n_threads)),
-      cache_(model_->hparams().n_layer, n_ctx_, size_t{model_->hparams().n_head_kv} * model_->hparams().head_dim) {
+      cache_(model_->hparams().n_layer, n_ctx_, size_t{model_->hparams().n_head_kv} * model_->hparams().head_dim,
+             options.kv_type) {
   const LlamaHParams& hp = model_->hparams();
   const size_t b = max_batch_, dim = hp.n_embd, q_dim = size_t{hp.n_head} * hp.head_dim;
   const size_t kv_dim = size_t{hp.n_head_kv} * hp.head_dim, ff = hp.n_ff;
@@ -58,7 +59,7 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
 void Session::set_threads(int n) {
   n_threads_ = std::max(1, n);
   gemm_scratch_.resize(static_cast<size_t>(n_threads_) * kGemmBlockRows * max_cols_);
-  scores_.resize(attention_scratch_floats(max_batch_, n_ctx_, n_threads_));
+  scores_.resize(attention_scratch_floats(max_batch_, n_ctx_, model_->hparams().head_dim, cache_.type(), n_threads_));
 }
 
 void Session::check_tokens(std::span<const int32_t> tokens) const {
@@ -131,8 +132,7 @@ void Session::forward(const int32_t* tokens, size_t n, float* out, bool all_rows
       const float* s = &rope_sin_[t * half];
       for (size_t h = 0; h < n_head; ++h) rope_apply(&q_[t * q_dim + h * hd], c, s, hd);
       for (size_t h = 0; h < hp.n_head_kv; ++h) rope_apply(&k_[t * kv_dim + h * hd], c, s, hd);
-      std::copy_n(&k_[t * kv_dim], kv_dim, cache_.k(l, pos_ + t));
-      std::copy_n(&v_[t * kv_dim], kv_dim, cache_.v(l, pos_ + t));
+      cache_.store(l, pos_ + t, &k_[t * kv_dim], &v_[t * kv_dim]);
     }
 
     // Causal attention: token t sees positions 0..pos_+t. Heads sharing a KV head (GQA) read the same cache rows.

@@ -16,6 +16,7 @@ struct SessionOptions {
   uint32_t n_ctx = 0;       // 0: the model's training context
   uint32_t max_batch = 512;  // prefill chunk; longer prompts are processed in chunks
   int n_threads = 1;
+  KvType kv_type = KvType::F32;  // F16 halves the cache and what attention reads at depth, at ~1e-3 relative error
 };
 
 class Session {

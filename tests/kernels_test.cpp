@@ -157,27 +157,67 @@ TEST(Elementwise, RmsnormSoftmaxRopeSwiglu) {
 namespace edt {
 namespace {
 
-// Both attention routes (batched sgemm, per-query loop) against the plain reference, GQA 3:1, mid-context.
-TEST(Attention, BothRoutesMatchReference) {
-  const AttentionShape shape{6, 2, 20, 1.0f / std::sqrt(20.0f)};
-  const size_t n_ctx = 70, kv_dim = 40, q_dim = 120, pos0 = 9;
-  KvCache cache(2, n_ctx, kv_dim);
-  const auto kv = test::random_floats(2 * n_ctx * kv_dim, 3);
-  for (size_t p = 0; p < n_ctx; ++p) {
-    std::copy_n(&kv[p * kv_dim], kv_dim, cache.k(1, p));
-    std::copy_n(&kv[(n_ctx + p) * kv_dim], kv_dim, cache.v(1, p));
-  }
-  for (size_t n : {1u, 3u, 4u, 33u}) {
-    const auto q = test::random_floats(n * q_dim, static_cast<uint32_t>(n));
-    std::vector<float> want(n * q_dim), got(n * q_dim);
-    attention_ref(q.data(), cache, 1, pos0, n, shape, want.data());
-    for (int threads : {1, 2}) {
-      for (size_t scratch_rows : {size_t{1}, size_t{64}}) {  // tiny scratch: the batched route works in blocks
-        std::vector<float> scratch(std::max(attention_scratch_floats(scratch_rows, n_ctx, threads), size_t{1}));
-        attention(q.data(), cache, 1, pos0, n, shape, detect_isa(), scratch.data(), scratch.size(), got.data(), threads);
-        EXPECT_LE(test::rel_l2(got.data(), want.data(), want.size()), 1e-5) << "n=" << n << " threads=" << threads;
+// Every attention route (batched sgemm; the AVX2 decode passes of four heads and of one; the plain loop) against
+// the plain reference, for F32 and F16 caches, at GQA 8:2 (runs of four) and 6:2 (runs of one), mid-context.
+TEST(Attention, AllRoutesMatchReference) {
+  for (KvType type : {KvType::F32, KvType::F16}) {
+    for (size_t n_head : {8u, 6u}) {
+      const size_t hd = 24, n_head_kv = 2, n_ctx = 70, kv_dim = n_head_kv * hd, q_dim = n_head * hd, pos0 = 9;
+      const AttentionShape shape{n_head, n_head_kv, hd, 1.0f / std::sqrt(static_cast<float>(hd))};
+      KvCache cache(2, n_ctx, kv_dim, type);
+      const auto kv = test::random_floats(2 * n_ctx * kv_dim, 3);
+      for (size_t p = 0; p < n_ctx; ++p) cache.store(1, p, &kv[p * kv_dim], &kv[(n_ctx + p) * kv_dim]);
+      for (size_t n : {1u, 2u, 3u, 4u, 33u}) {
+        const auto q = test::random_floats(n * q_dim, static_cast<uint32_t>(n));
+        std::vector<float> want(n * q_dim), got(n * q_dim);
+        attention_ref(q.data(), cache, 1, pos0, n, shape, want.data());
+        for (Isa isa : {Isa::Scalar, detect_isa()}) {
+          for (int threads : {1, 2}) {
+            for (size_t scratch_rows : {size_t{1}, size_t{64}}) {  // tiny scratch: the batched route works in blocks
+              std::vector<float> scratch(attention_scratch_floats(scratch_rows, n_ctx, hd, type, threads));
+              attention(q.data(), cache, 1, pos0, n, shape, isa, scratch.data(), scratch.size(), got.data(), threads);
+              EXPECT_LE(test::rel_l2(got.data(), want.data(), want.size()), 1e-5)
+                  << kv_type_name(type) << " heads=" << n_head << " n=" << n << " isa=" << isa_name(isa)
+                  << " threads=" << threads;
+            }
+          }
+        }
       }
     }
+  }
+}
+
+// An F16 cache holds what it was given to F16 precision.
+TEST(KvCache, F16RoundTripsWithinHalfPrecision) {
+  KvCache cache(1, 4, 40, KvType::F16);
+  const auto k = test::random_floats(40, 1), v = test::random_floats(40, 2);
+  cache.store(0, 3, k.data(), v.data());
+  std::vector<float> k2(40), v2(40);
+  cache.load_k(0, 3, k2.data());
+  cache.load_v(0, 3, v2.data());
+  for (size_t i = 0; i < 40; ++i) {
+    EXPECT_NEAR(k2[i], k[i], std::fabs(k[i]) * 1e-3 + 1e-7);
+    EXPECT_NEAR(v2[i], v[i], std::fabs(v[i]) * 1e-3 + 1e-7);
+  }
+  EXPECT_EQ(cache.bytes(), KvCache::bytes_for(1, 4, 40, KvType::F16));
+  EXPECT_EQ(cache.bytes(), 2u * 4 * 40 * 2);
+}
+
+// The AVX2 softmax and SwiGLU against their references on random inputs of awkward lengths.
+TEST(Elementwise, Avx2SoftmaxAndSwigluMatchReference) {
+  if (detect_isa() == Isa::Scalar) GTEST_SKIP() << "no AVX2";
+  for (size_t n : {1u, 5u, 8u, 13u, 64u, 1001u}) {
+    auto x = test::random_floats(n, static_cast<uint32_t>(n) + 1);
+    for (float& f : x) f *= 20.0f;  // a spread of logits, some far below the max
+    auto a = x, b = x;
+    softmax_ref(a.data(), n);
+    softmax_avx2(b.data(), n);
+    for (size_t i = 0; i < n; ++i) EXPECT_NEAR(b[i], a[i], 1e-5 * a[i] + 1e-9) << "n=" << n;
+    const auto up = test::random_floats(n, static_cast<uint32_t>(n) + 2);
+    auto g1 = x, g2 = x;
+    swiglu_ref(g1.data(), up.data(), n);
+    swiglu_avx2(g2.data(), up.data(), n);
+    for (size_t i = 0; i < n; ++i) EXPECT_NEAR(g2[i], g1[i], 1e-5 * std::fabs(g1[i]) + 1e-6) << "n=" << n;
   }
 }
 

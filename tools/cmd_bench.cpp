@@ -15,6 +15,7 @@
 #include "engine/session.h"
 #include "sampling/rng.h"
 #include "tools/args.h"
+#include "tools/cache_flags.h"
 #include "tools/commands.h"
 #include "tools/model_loader.h"
 #include "tools/stats.h"
@@ -80,7 +81,7 @@ std::vector<int32_t> random_ids(size_t n, uint32_t vocab, uint64_t seed) {
 }  // namespace
 
 int cmd_bench(int argc, char** argv) {
-  const std::vector<FlagSpec> specs = {
+  std::vector<FlagSpec> specs = {
       {{"-m", "--model"}, true, "model (GGUF, HF folder or llama2.c .bin)"},
       {{"-p", "--n-prompt"}, true, "prompt lengths, comma-separated (default 128,512)"},
       {{"-n", "--n-gen"}, true, "tokens generated for tg (default 128)"},
@@ -89,9 +90,10 @@ int cmd_bench(int argc, char** argv) {
       {{"--depth"}, true, "tg after a prompt of this many tokens (default 0)"},
       {{"-h", "--help"}, false, "this help"},
   };
+  for (FlagSpec& s : cache_flag_specs()) specs.push_back(std::move(s));
   Args args("bench", specs, argc, argv, 2);
   if (args.has("--help")) {
-    std::printf("usage: edt bench -m MODEL [-p 128,512] [-n 128] [-t 1,2] [-r 5] [--depth 0]\n%s",
+    std::printf("usage: edt bench -m MODEL [-p 128,512] [-n 128] [-t 1,2] [-r 5] [--depth 0] [--cache-type f32|f16]\n%s",
                 Args::usage(specs).c_str());
     return 0;
   }
@@ -112,6 +114,7 @@ int cmd_bench(int argc, char** argv) {
   const auto n_gen = static_cast<size_t>(args.get_int("-n", 128, 0, 1 << 20));
   const auto reps = static_cast<int>(args.get_int("-r", 5, 1, 1000));
   const auto depth = static_cast<size_t>(args.get_int("--depth", 0, 0, 1 << 20));
+  const KvType kv_type = read_cache_type(args);
   for (int t : threads)
     if (t < 1) throw UsageError("bench: thread counts must be >= 1");
   const std::vector<double> bandwidths = measure_bandwidths(threads, detect_isa());
@@ -125,6 +128,14 @@ int cmd_bench(int argc, char** argv) {
   std::printf("model %s: %u layers, dim %u, vocab %u, %.1f MiB of weights, %.1f MiB read per generated token, %s kernels\n",
               model->source().c_str(), hp.n_layer, hp.n_embd, hp.n_vocab, static_cast<double>(weight_bytes) / (1 << 20),
               static_cast<double>(bytes_per_token) / (1 << 20), isa_name(model->isa()));
+  // Generation also reads the KV cache: every layer's K and V rows up to the position, on average depth + n_gen/2.
+  const double kv_bytes_per_token =
+      static_cast<double>(KvCache::bytes_for(hp.n_layer, 1, size_t{hp.n_head_kv} * hp.head_dim, kv_type)) *
+      (static_cast<double>(depth) + static_cast<double>(n_gen) / 2.0);
+  const double tg_bytes_per_token = static_cast<double>(bytes_per_token) + kv_bytes_per_token;
+  if (depth > 0)
+    std::printf("KV cache %s: %.1f MiB read per generated token on average at this depth (counted in %% of limit)\n",
+                kv_type_name(kv_type), kv_bytes_per_token / (1 << 20));
   std::printf("%-8s %-8s %12s %10s %12s %14s\n", "threads", "test", "tok/s", "± (sd)", "bandwidth", "% of limit");
   size_t max_prompt = depth;
   for (int p : prompts) max_prompt = std::max(max_prompt, static_cast<size_t>(p));
@@ -133,6 +144,7 @@ int cmd_bench(int argc, char** argv) {
     const double bw = bandwidths[ti];
     SessionOptions so;
     so.n_threads = t;
+    so.kv_type = kv_type;
     so.n_ctx = static_cast<uint32_t>(std::max<size_t>(max_prompt, depth + 1) + n_gen + 1);
     Session session(model, so);
     auto report = [&](const std::string& name, const std::vector<double>& tps, bool generation) {
@@ -142,7 +154,7 @@ int cmd_bench(int argc, char** argv) {
       sd = tps.size() > 1 ? std::sqrt(sd / static_cast<double>(tps.size() - 1)) : 0.0;
       const double med = quantile(tps, 0.5);
       char limit[32] = "";
-      if (generation && bw > 0) std::snprintf(limit, sizeof limit, "%.1f%%", 100.0 * med * static_cast<double>(bytes_per_token) / (bw * 1e9));
+      if (generation && bw > 0) std::snprintf(limit, sizeof limit, "%.1f%%", 100.0 * med * tg_bytes_per_token / (bw * 1e9));
       std::printf("%-8d %-8s %12.2f %10.2f %9.1f GB/s %12s\n", t, name.c_str(), med, sd, bw, limit);
       std::fflush(stdout);
     };

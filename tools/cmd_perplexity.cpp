@@ -8,6 +8,7 @@
 
 #include "engine/perplexity.h"
 #include "tools/args.h"
+#include "tools/cache_flags.h"
 #include "tools/commands.h"
 #include "tools/model_loader.h"
 #include "weights/error.h"
@@ -15,7 +16,7 @@
 namespace edt {
 
 int cmd_perplexity(int argc, char** argv) {
-  const std::vector<FlagSpec> specs = {
+  std::vector<FlagSpec> specs = {
       {{"-m", "--model"}, true, "model: GGUF file, Hugging Face folder or llama2.c checkpoint"},
       {{"-f", "--file"}, true, "text file to score"},
       {{"-c", "--ctx-size"}, true, "window length in tokens (default: 512)"},
@@ -23,6 +24,7 @@ int cmd_perplexity(int argc, char** argv) {
       {{"--chunks"}, true, "score at most this many windows (default: all)"},
       {{"-h", "--help"}, false, "this help"},
   };
+  for (FlagSpec& s : cache_flag_specs()) specs.push_back(std::move(s));
   Args args("perplexity", specs, argc, argv, 2);
   if (args.has("--help")) {
     std::printf(
@@ -51,6 +53,7 @@ int cmd_perplexity(int argc, char** argv) {
   }
   SessionOptions sopt;
   sopt.n_ctx = n_ctx;
+  sopt.kv_type = read_cache_type(args);
   sopt.n_threads = static_cast<int>(args.get_int("-t", 2, 1, 256));
   Session session(model, sopt);
   const bool tty = ::isatty(STDERR_FILENO) != 0;

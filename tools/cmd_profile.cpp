@@ -10,6 +10,7 @@
 #include "tools/args.h"
 #include "tools/commands.h"
 #include "tools/model_loader.h"
+#include "tools/cache_flags.h"
 #include "tools/sampling_flags.h"
 #include "tools/stats.h"
 #include "tools/svg_plot.h"
@@ -109,6 +110,7 @@ int cmd_profile(int argc, char** argv) {
       {{"-h", "--help"}, false, "this help"},
   };
   for (FlagSpec& s : sampling_flag_specs()) specs.push_back(std::move(s));
+  for (FlagSpec& s : cache_flag_specs()) specs.push_back(std::move(s));
   Args args("profile", specs, argc, argv, 2);
   if (args.has("--help")) {
     std::printf("usage: edt profile -m MODEL [-p PROMPT] [-n 256] [sampling flags] [--trace t.csv] [--plot p.svg]\n"
@@ -126,6 +128,7 @@ int cmd_profile(int argc, char** argv) {
   const auto tokenizer = tokenizer_of(*model);
   const auto n = static_cast<size_t>(args.get_int("-n", 256, 1, 1 << 20));
   SessionOptions so;
+  so.kv_type = read_cache_type(args);
   so.n_threads = static_cast<int>(args.get_int("-t", physical_cores(), 1, 1024));
   EncodeOptions eo;
   eo.add_bos = tokenizer->add_bos_default();

@@ -12,6 +12,7 @@
 #include "tools/args.h"
 #include "tools/commands.h"
 #include "tools/model_loader.h"
+#include "tools/cache_flags.h"
 #include "tools/sampling_flags.h"
 #include "weights/error.h"
 
@@ -51,6 +52,7 @@ int cmd_run(int argc, char** argv) {
       {{"-h", "--help"}, false, "this help"},
   };
   for (FlagSpec& s : sampling_flag_specs()) specs.push_back(std::move(s));
+  for (FlagSpec& s : cache_flag_specs()) specs.push_back(std::move(s));
   Args args("run", specs, argc, argv, 2);
   if (args.has("--help")) {
     std::printf(
@@ -87,6 +89,7 @@ int cmd_run(int argc, char** argv) {
   const auto tokenizer = tokenizer_of(*model);
   SessionOptions so;
   so.n_threads = threads;
+  so.kv_type = read_cache_type(args);
   so.n_ctx = static_cast<uint32_t>(
       args.get_int("-c", std::min<uint32_t>(model->hparams().n_ctx_train, 4096), 8, 1 << 24));
   Session session(model, so);

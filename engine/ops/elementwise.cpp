@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/ops/dot_kernels.h"
+
 namespace edt {
 
 void rmsnorm(float* out, const float* x, const float* weight, size_t n, float eps) {
@@ -20,7 +22,7 @@ void rope_apply(float* head, const float* cos_table, const float* sin_table, siz
   }
 }
 
-void softmax(float* x, size_t n) {
+void softmax_ref(float* x, size_t n) {
   float max = x[0];
   for (size_t i = 1; i < n; ++i) max = std::max(max, x[i]);
   double sum = 0;
@@ -32,9 +34,16 @@ void softmax(float* x, size_t n) {
   for (size_t i = 0; i < n; ++i) x[i] *= inv;
 }
 
-void swiglu(float* gate, const float* up, size_t n) {
+void swiglu_ref(float* gate, const float* up, size_t n) {
   for (size_t i = 0; i < n; ++i) gate[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
 }
+
+namespace {
+const bool kHaveAvx2 = detect_isa() == Isa::Avx2;
+}  // namespace
+
+void softmax(float* x, size_t n) { kHaveAvx2 ? softmax_avx2(x, n) : softmax_ref(x, n); }
+void swiglu(float* gate, const float* up, size_t n) { kHaveAvx2 ? swiglu_avx2(gate, up, n) : swiglu_ref(gate, up, n); }
 
 void add_in_place(float* y, const float* x, size_t n) {
   for (size_t i = 0; i < n; ++i) y[i] += x[i];

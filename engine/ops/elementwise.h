@@ -11,11 +11,16 @@ void rmsnorm(float* out, const float* x, const float* weight, size_t n, float ep
 // as cos/sin tables of head_dim/2 entries for this position.
 void rope_apply(float* head, const float* cos_table, const float* sin_table, size_t head_dim);
 
-// In place softmax over n values; returns nothing, the sum is 1 afterwards.
+// In place softmax over n values; returns nothing, the sum is 1 afterwards. Dispatches to the AVX2 version when the
+// CPU has it (chosen once per process).
 void softmax(float* x, size_t n);
+void softmax_ref(float* x, size_t n);
+void softmax_avx2(float* x, size_t n);
 
-// gate[i] = silu(gate[i]) * up[i]
+// gate[i] = silu(gate[i]) * up[i]; dispatched like softmax.
 void swiglu(float* gate, const float* up, size_t n);
+void swiglu_ref(float* gate, const float* up, size_t n);
+void swiglu_avx2(float* gate, const float* up, size_t n);
 
 // y[i] += x[i]
 void add_in_place(float* y, const float* x, size_t n);
