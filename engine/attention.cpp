@@ -32,16 +32,16 @@ size_t conversion_floats(size_t n_ctx, size_t head_dim, KvType type) {
 void attention_single_query_plain(const float* q, const KvCache& cache, size_t layer, size_t n_pos,
                                   const AttentionShape& s, float* scratch, size_t per_thread, float* out,
                                   int n_threads) {
-  const size_t hd = s.head_dim, group = s.n_head / s.n_head_kv, elem = cache.row_bytes() / cache.kv_dim();
+  const size_t hd = s.head_dim, group = s.n_head / s.n_head_kv, row_bytes = cache.head_row_bytes();
   const KvType type = cache.type();
   const auto heads = static_cast<long>(s.n_head);
 #pragma omp parallel for num_threads(n_threads) schedule(static)
   for (long h = 0; h < heads; ++h) {
-    const size_t kv_off = (static_cast<size_t>(h) / group) * hd * elem;
+    const size_t kv_head = static_cast<size_t>(h) / group;
     const float* qh = q + static_cast<size_t>(h) * hd;
     float* att = scratch + static_cast<size_t>(omp_get_thread_num()) * per_thread;  // (n_pos)
     for (size_t p = 0; p < n_pos; ++p) {
-      const uint8_t* k = cache.k_row(layer, p) + kv_off;
+      const uint8_t* k = cache.k_head(layer, kv_head) + p * row_bytes;
       float dot = 0;
       for (size_t i = 0; i < hd; ++i) dot += qh[i] * kv_at(k, i, type);
       att[p] = dot * s.scale;
@@ -50,7 +50,7 @@ void attention_single_query_plain(const float* q, const KvCache& cache, size_t l
     float* o = out + static_cast<size_t>(h) * hd;
     std::fill_n(o, hd, 0.0f);
     for (size_t p = 0; p < n_pos; ++p) {
-      const uint8_t* v = cache.v_row(layer, p) + kv_off;
+      const uint8_t* v = cache.v_head(layer, kv_head) + p * row_bytes;
       for (size_t i = 0; i < hd; ++i) o[i] += att[p] * kv_at(v, i, type);
     }
   }
@@ -67,7 +67,7 @@ size_t attention_scratch_floats(size_t max_batch, size_t n_ctx, size_t head_dim,
 
 void attention(const float* q, const KvCache& cache, size_t layer, size_t pos0, size_t n, const AttentionShape& s,
                Isa isa, float* scratch, size_t scratch_floats, float* out, int n_threads) {
-  const size_t hd = s.head_dim, q_dim = s.n_head * hd, kv_dim = cache.kv_dim(), group = s.n_head / s.n_head_kv;
+  const size_t hd = s.head_dim, q_dim = s.n_head * hd, group = s.n_head / s.n_head_kv;
   const size_t per_thread = scratch_floats / static_cast<size_t>(n_threads);
   if (n < kBatchedMinQueries) {
     for (size_t t = 0; t < n; ++t) {
@@ -90,35 +90,29 @@ void attention(const float* q, const KvCache& cache, size_t layer, size_t pos0, 
     const auto h = static_cast<size_t>(hh);
     float* region = scratch + static_cast<size_t>(omp_get_thread_num()) * per_thread;
     float* scores = region;  // (block, n_pos)
-    const float* k;          // K_h (n_pos_max, hd), rows k_stride apart
-    const float* v;
-    size_t k_stride;
+    const float* k;  // K_h (n_pos_max, hd)
+    const float* v;  // V_h (n_pos_max, hd)
     if (cache.type() == KvType::F32) {
-      k = reinterpret_cast<const float*>(cache.k_row(layer, 0)) + (h / group) * hd;
-      v = reinterpret_cast<const float*>(cache.v_row(layer, 0)) + (h / group) * hd;
-      k_stride = kv_dim;
+      k = reinterpret_cast<const float*>(cache.k_head(layer, h / group));
+      v = reinterpret_cast<const float*>(cache.v_head(layer, h / group));
     } else {  // sgemm reads F32: this head's rows converted into the end of the thread's region
       float* kc = region + per_thread - conversion;  // (n_pos_max, hd)
       float* vc = kc + n_ctx * hd;                   // (n_pos_max, hd)
-      const size_t off = (h / group) * hd;
-      for (size_t p = 0; p < n_pos_max; ++p) {
-        const auto* kr = reinterpret_cast<const uint16_t*>(cache.k_row(layer, p)) + off;
-        const auto* vr = reinterpret_cast<const uint16_t*>(cache.v_row(layer, p)) + off;
-        for (size_t i = 0; i < hd; ++i) {
-          kc[p * hd + i] = f16_to_f32(kr[i]);
-          vc[p * hd + i] = f16_to_f32(vr[i]);
-        }
+      const auto* kh = reinterpret_cast<const uint16_t*>(cache.k_head(layer, h / group));
+      const auto* vh = reinterpret_cast<const uint16_t*>(cache.v_head(layer, h / group));
+      for (size_t i = 0; i < n_pos_max * hd; ++i) {
+        kc[i] = f16_to_f32(kh[i]);
+        vc[i] = f16_to_f32(vh[i]);
       }
       k = kc;
       v = vc;
-      k_stride = hd;
     }
     for (size_t t0 = 0; t0 < n; t0 += block) {
       const size_t rows = std::min(block, n - t0), n_pos = pos0 + t0 + rows;  // the last row sees n_pos positions
       // scores (rows, n_pos) = scale · Q_h (rows, hd) · K_h (n_pos, hd)ᵀ
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<blasint>(rows), static_cast<blasint>(n_pos),
                   static_cast<blasint>(hd), s.scale, q + t0 * q_dim + h * hd, static_cast<blasint>(q_dim), k,
-                  static_cast<blasint>(k_stride), 0.0f, scores, static_cast<blasint>(n_pos));
+                  static_cast<blasint>(hd), 0.0f, scores, static_cast<blasint>(n_pos));
       for (size_t r = 0; r < rows; ++r) {
         float* row = scores + r * n_pos;
         const size_t visible = pos0 + t0 + r + 1;  // causal: positions 0 .. own position
@@ -128,7 +122,7 @@ void attention(const float* q, const KvCache& cache, size_t layer, size_t pos0, 
       // out_h (rows, hd) = P (rows, n_pos) · V_h (n_pos, hd)
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<blasint>(rows), static_cast<blasint>(hd),
                   static_cast<blasint>(n_pos), 1.0f, scores, static_cast<blasint>(n_pos), v,
-                  static_cast<blasint>(k_stride), 0.0f, out + t0 * q_dim + h * hd, static_cast<blasint>(q_dim));
+                  static_cast<blasint>(hd), 0.0f, out + t0 * q_dim + h * hd, static_cast<blasint>(q_dim));
     }
   }
 }

@@ -4,6 +4,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "engine/attention_decode.h"
@@ -22,23 +23,46 @@ inline __m256 load8(const uint8_t* row, size_t i) {
 }
 
 // scores (n_pos, kHeads), interleaved so that one vector holds the heads' scores of two positions:
-// score[p][j] = scale · q_j · K[p], for the kHeads query heads starting at q (head_dim apart).
+// score[p][j] = scale · q_j · K[p], for the kHeads query heads starting at q (head_dim apart). kPos positions per
+// step, so kPos · kHeads = 8 independent FMA chains hide the FMA latency.
 template <KvType kType, int kHeads>
-void scores_pass(const float* q, const KvCache& cache, size_t layer, size_t kv_off, size_t n_pos, size_t hd,
-                 float scale, float* scores) {
-  for (size_t p = 0; p < n_pos; ++p) {
-    const uint8_t* k = cache.k_row(layer, p) + kv_off;
+void scores_pass(const float* q, const uint8_t* k_rows, size_t row_bytes, size_t n_pos, size_t hd, float scale,
+                 float* scores) {
+  constexpr int kPos = 8 / kHeads;
+  const __m128 vscale = _mm_set1_ps(scale);
+  size_t p = 0;
+  for (; p + kPos <= n_pos; p += kPos) {
+    __m256 acc[kPos][kHeads];
+    const uint8_t* k[kPos];
+    for (int pp = 0; pp < kPos; ++pp) {
+      k[pp] = k_rows + (p + pp) * row_bytes;
+      for (int j = 0; j < kHeads; ++j) acc[pp][j] = _mm256_setzero_ps();
+    }
+    for (size_t i = 0; i < hd; i += 8) {
+      for (int pp = 0; pp < kPos; ++pp) {
+        const __m256 kv = load8<kType>(k[pp], i);
+        for (int j = 0; j < kHeads; ++j) acc[pp][j] = _mm256_fmadd_ps(_mm256_loadu_ps(q + j * hd + i), kv, acc[pp][j]);
+      }
+    }
+    if constexpr (kHeads == 4) {
+      for (int pp = 0; pp < kPos; ++pp)
+        _mm_storeu_ps(scores + 4 * (p + pp),
+                      _mm_mul_ps(avx2::hsum4(acc[pp][0], acc[pp][1], acc[pp][2], acc[pp][3]), vscale));
+    } else {
+      for (int pp = 0; pp < kPos; pp += 4)
+        _mm_storeu_ps(scores + p + pp,
+                      _mm_mul_ps(avx2::hsum4(acc[pp][0], acc[pp + 1][0], acc[pp + 2][0], acc[pp + 3][0]), vscale));
+    }
+  }
+  for (; p < n_pos; ++p) {
+    const uint8_t* k = k_rows + p * row_bytes;
     __m256 acc[kHeads];
     for (int j = 0; j < kHeads; ++j) acc[j] = _mm256_setzero_ps();
     for (size_t i = 0; i < hd; i += 8) {
       const __m256 kv = load8<kType>(k, i);
       for (int j = 0; j < kHeads; ++j) acc[j] = _mm256_fmadd_ps(_mm256_loadu_ps(q + j * hd + i), kv, acc[j]);
     }
-    if constexpr (kHeads == 4) {
-      _mm_storeu_ps(scores + 4 * p, _mm_mul_ps(avx2::hsum4(acc[0], acc[1], acc[2], acc[3]), _mm_set1_ps(scale)));
-    } else {
-      scores[p] = avx2::hsum(acc[0]) * scale;
-    }
+    for (int j = 0; j < kHeads; ++j) scores[p * kHeads + j] = avx2::hsum(acc[j]) * scale;
   }
 }
 
@@ -64,37 +88,54 @@ __m128 softmax_weights4(float* scores, size_t n_pos) {
   return _mm_div_ps(_mm_set1_ps(1.0f), sum);
 }
 
-// out_j = Σ_p w[p][j] · V[p] for the kHeads heads, then scaled by inv_sum_j. Columns in slices of 8, two positions
-// per step with separate accumulators so consecutive FMAs do not wait on each other.
+// out_j[c .. c+8·kVec) = Σ_p w[p][j] · V[p][c ..] / sum_j: kVec · kHeads accumulators (at most 8) held in registers
+// over the whole pass, each V row's slice loaded once for all the heads.
+template <KvType kType, int kHeads, int kVec>
+void values_slice(const float* w, const float* inv_sum, const uint8_t* v_rows, size_t row_bytes, size_t n_pos,
+                  size_t hd, size_t c, float* out) {
+  __m256 acc[kHeads][kVec];
+  for (int j = 0; j < kHeads; ++j)
+    for (int v = 0; v < kVec; ++v) acc[j][v] = _mm256_setzero_ps();
+  for (size_t p = 0; p < n_pos; ++p) {
+    const uint8_t* row = v_rows + p * row_bytes;
+    __m256 vv[kVec];
+    for (int v = 0; v < kVec; ++v) vv[v] = load8<kType>(row, c + 8 * v);
+    for (int j = 0; j < kHeads; ++j) {
+      const __m256 wj = _mm256_broadcast_ss(w + p * kHeads + j);
+      for (int v = 0; v < kVec; ++v) acc[j][v] = _mm256_fmadd_ps(wj, vv[v], acc[j][v]);
+    }
+  }
+  for (int j = 0; j < kHeads; ++j)
+    for (int v = 0; v < kVec; ++v)
+      _mm256_storeu_ps(out + j * hd + c + 8 * v, _mm256_mul_ps(acc[j][v], _mm256_set1_ps(inv_sum[j])));
+}
+
 template <KvType kType, int kHeads>
-void values_pass(const float* w, const float* inv_sum, const KvCache& cache, size_t layer, size_t kv_off, size_t n_pos,
+void values_pass(const float* w, const float* inv_sum, const uint8_t* v_rows, size_t row_bytes, size_t n_pos,
                  size_t hd, float* out) {
-  for (size_t c = 0; c < hd; c += 8) {
-    __m256 a[kHeads], b[kHeads];
-    for (int j = 0; j < kHeads; ++j) a[j] = b[j] = _mm256_setzero_ps();
-    size_t p = 0;
-    for (; p + 2 <= n_pos; p += 2) {
-      const __m256 v0 = load8<kType>(cache.v_row(layer, p) + kv_off, c);
-      const __m256 v1 = load8<kType>(cache.v_row(layer, p + 1) + kv_off, c);
-      for (int j = 0; j < kHeads; ++j) {
-        a[j] = _mm256_fmadd_ps(_mm256_broadcast_ss(w + p * kHeads + j), v0, a[j]);
-        b[j] = _mm256_fmadd_ps(_mm256_broadcast_ss(w + (p + 1) * kHeads + j), v1, b[j]);
-      }
+  constexpr size_t kMaxVec = 8 / kHeads;
+  for (size_t c = 0; c < hd;) {
+    const size_t vecs = std::min(kMaxVec, (hd - c) / 8);
+    switch (vecs) {  // the widest slice that fits: as many independent accumulators as the registers allow
+      case 1: values_slice<kType, kHeads, 1>(w, inv_sum, v_rows, row_bytes, n_pos, hd, c, out); break;
+      case 2: values_slice<kType, kHeads, 2>(w, inv_sum, v_rows, row_bytes, n_pos, hd, c, out); break;
+      case 3: values_slice<kType, kHeads, 3>(w, inv_sum, v_rows, row_bytes, n_pos, hd, c, out); break;
+      case 4: values_slice<kType, kHeads, 4>(w, inv_sum, v_rows, row_bytes, n_pos, hd, c, out); break;
+      case 5: values_slice<kType, kHeads, 5>(w, inv_sum, v_rows, row_bytes, n_pos, hd, c, out); break;
+      case 6: values_slice<kType, kHeads, 6>(w, inv_sum, v_rows, row_bytes, n_pos, hd, c, out); break;
+      case 7: values_slice<kType, kHeads, 7>(w, inv_sum, v_rows, row_bytes, n_pos, hd, c, out); break;
+      default: values_slice<kType, kHeads, 8>(w, inv_sum, v_rows, row_bytes, n_pos, hd, c, out); break;
     }
-    if (p < n_pos) {
-      const __m256 v0 = load8<kType>(cache.v_row(layer, p) + kv_off, c);
-      for (int j = 0; j < kHeads; ++j) a[j] = _mm256_fmadd_ps(_mm256_broadcast_ss(w + p * kHeads + j), v0, a[j]);
-    }
-    for (int j = 0; j < kHeads; ++j)
-      _mm256_storeu_ps(out + j * hd + c, _mm256_mul_ps(_mm256_add_ps(a[j], b[j]), _mm256_set1_ps(inv_sum[j])));
+    c += 8 * vecs;
   }
 }
 
-// One pass: kHeads consecutive query heads that share the KV head at byte offset kv_off of each row.
+// One pass: kHeads consecutive query heads that share KV head kv_head.
 template <KvType kType, int kHeads>
-void heads_pass(const float* q, const KvCache& cache, size_t layer, size_t kv_off, size_t n_pos, size_t hd,
-                float scale, float* scores, float* out) {
-  scores_pass<kType, kHeads>(q, cache, layer, kv_off, n_pos, hd, scale, scores);
+void heads_pass(const float* q, const KvCache& cache, size_t layer, size_t kv_head, size_t n_pos, float scale,
+                float* scores, float* out) {
+  const size_t hd = cache.head_dim(), row_bytes = cache.head_row_bytes();
+  scores_pass<kType, kHeads>(q, cache.k_head(layer, kv_head), row_bytes, n_pos, hd, scale, scores);
   alignas(16) float inv_sum[4];
   if constexpr (kHeads == 4) {
     _mm_store_ps(inv_sum, softmax_weights4(scores, n_pos));
@@ -102,14 +143,13 @@ void heads_pass(const float* q, const KvCache& cache, size_t layer, size_t kv_of
     softmax(scores, n_pos);  // normalised already
     inv_sum[0] = 1.0f;
   }
-  values_pass<kType, kHeads>(scores, inv_sum, cache, layer, kv_off, n_pos, hd, out);
+  values_pass<kType, kHeads>(scores, inv_sum, cache.v_head(layer, kv_head), row_bytes, n_pos, hd, out);
 }
 
 template <KvType kType>
 void decode(const float* q, const KvCache& cache, size_t layer, size_t n_pos, const AttentionShape& s, float* scratch,
             size_t scratch_per_thread, float* out, int n_threads) {
   const size_t hd = s.head_dim, group = s.n_head / s.n_head_kv;
-  const size_t elem = cache.row_bytes() / cache.kv_dim();
   // Work items: within each KV group, runs of four heads, then the remaining heads one by one.
   const size_t fours = group / kDecodeHeadsPerPass, per_group = fours + group % kDecodeHeadsPerPass;
   const auto items = static_cast<long>(s.n_head_kv * per_group);
@@ -118,10 +158,9 @@ void decode(const float* q, const KvCache& cache, size_t layer, size_t n_pos, co
     const size_t g = static_cast<size_t>(it) / per_group, r = static_cast<size_t>(it) % per_group;
     const bool four = r < fours;
     const size_t first = g * group + (four ? kDecodeHeadsPerPass * r : kDecodeHeadsPerPass * fours + (r - fours));
-    const size_t kv_off = g * hd * elem;
     float* scores = scratch + static_cast<size_t>(omp_get_thread_num()) * scratch_per_thread;
-    if (four) heads_pass<kType, 4>(q + first * hd, cache, layer, kv_off, n_pos, hd, s.scale, scores, out + first * hd);
-    else heads_pass<kType, 1>(q + first * hd, cache, layer, kv_off, n_pos, hd, s.scale, scores, out + first * hd);
+    if (four) heads_pass<kType, 4>(q + first * hd, cache, layer, g, n_pos, s.scale, scores, out + first * hd);
+    else heads_pass<kType, 1>(q + first * hd, cache, layer, g, n_pos, s.scale, scores, out + first * hd);
   }
 }
 

@@ -35,7 +35,7 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
       n_ctx_(checked_context(*model_, options)),
       max_batch_(std::max<uint32_t>(1, options.max_batch)),
       n_threads_(std::max(1, options.n_threads)),
-      cache_(model_->hparams().n_layer, n_ctx_, size_t{model_->hparams().n_head_kv} * model_->hparams().head_dim,
+      cache_(model_->hparams().n_layer, n_ctx_, model_->hparams().n_head_kv, model_->hparams().head_dim,
              options.kv_type) {
   const LlamaHParams& hp = model_->hparams();
   const size_t b = max_batch_, dim = hp.n_embd, q_dim = size_t{hp.n_head} * hp.head_dim;

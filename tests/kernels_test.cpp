@@ -164,7 +164,7 @@ TEST(Attention, AllRoutesMatchReference) {
     for (size_t n_head : {8u, 6u}) {
       const size_t hd = 24, n_head_kv = 2, n_ctx = 70, kv_dim = n_head_kv * hd, q_dim = n_head * hd, pos0 = 9;
       const AttentionShape shape{n_head, n_head_kv, hd, 1.0f / std::sqrt(static_cast<float>(hd))};
-      KvCache cache(2, n_ctx, kv_dim, type);
+      KvCache cache(2, n_ctx, n_head_kv, hd, type);
       const auto kv = test::random_floats(2 * n_ctx * kv_dim, 3);
       for (size_t p = 0; p < n_ctx; ++p) cache.store(1, p, &kv[p * kv_dim], &kv[(n_ctx + p) * kv_dim]);
       for (size_t n : {1u, 2u, 3u, 4u, 33u}) {
@@ -189,7 +189,7 @@ TEST(Attention, AllRoutesMatchReference) {
 
 // An F16 cache holds what it was given to F16 precision.
 TEST(KvCache, F16RoundTripsWithinHalfPrecision) {
-  KvCache cache(1, 4, 40, KvType::F16);
+  KvCache cache(1, 4, 2, 20, KvType::F16);
   const auto k = test::random_floats(40, 1), v = test::random_floats(40, 2);
   cache.store(0, 3, k.data(), v.data());
   std::vector<float> k2(40), v2(40);
