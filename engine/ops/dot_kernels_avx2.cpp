@@ -26,10 +26,6 @@ inline __m256 load_f16(const uint16_t* p) {
 }
 
 // Element loaders for the rows kernels: 8 consecutive weights of a row as floats, and one for the tails.
-struct F32Row {
-  static __m256 load8(const uint8_t* row, size_t i) { return _mm256_loadu_ps(reinterpret_cast<const float*>(row) + i); }
-  static float at(const uint8_t* row, size_t i) { return reinterpret_cast<const float*>(row)[i]; }
-};
 struct F16Row {
   static __m256 load8(const uint8_t* row, size_t i) { return load_f16(reinterpret_cast<const uint16_t*>(row) + i); }
   static float at(const uint8_t* row, size_t i) { return f16_to_f32(reinterpret_cast<const uint16_t*>(row)[i]); }
@@ -46,7 +42,14 @@ inline void dot_row_group(const uint8_t* w, size_t row_bytes, const float* x, fl
   __m256 a[kRows], b[kRows];
   for (int r = 0; r < kRows; ++r) a[r] = b[r] = _mm256_setzero_ps();
   size_t i = 0;
+  // The group's rows are short streams the hardware prefetcher barely picks up (a 288-wide F16 row is 9 cache
+  // lines): each step requests the same share of the group two ahead, which follows contiguously in memory.
+  const uint8_t* ahead = w + 2 * kRows * row_bytes;
+  const size_t share = kRows * row_bytes * 16 / n;  // bytes of that group per 16 elements of this one
   for (; i + 16 <= n; i += 16) {
+    if constexpr (kRows == 4)
+      for (size_t off = 0; off < share; off += 64)
+        _mm_prefetch(reinterpret_cast<const char*>(ahead + i / 16 * share + off), _MM_HINT_T0);
     const __m256 x0 = _mm256_loadu_ps(x + i), x1 = _mm256_loadu_ps(x + i + 8);
     for (int r = 0; r < kRows; ++r) {
       a[r] = _mm256_fmadd_ps(Row::load8(w + r * row_bytes, i), x0, a[r]);
@@ -76,8 +79,10 @@ void dot_rows(const uint8_t* w, size_t row_bytes, const float* x, float* y, size
 
 }  // namespace
 
+// F32 is bound by the bytes alone: one row at a time reads memory as one sequential stream, which measured ~5%
+// faster on the S shape than four interleaved short rows (with or without software prefetch).
 void dot_rows_f32_avx2(const uint8_t* w, size_t row_bytes, const float* x, float* y, size_t rows, size_t n) {
-  dot_rows<F32Row>(w, row_bytes, x, y, rows, n);
+  for (size_t r = 0; r < rows; ++r) y[r] = dot_f32_avx2(w + r * row_bytes, x, n);
 }
 void dot_rows_f16_avx2(const uint8_t* w, size_t row_bytes, const float* x, float* y, size_t rows, size_t n) {
   dot_rows<F16Row>(w, row_bytes, x, y, rows, n);
