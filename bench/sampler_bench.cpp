@@ -47,11 +47,23 @@ void run_chain(benchmark::State& state, SamplerParams p) {
   state.SetLabel(chain->describe());
 }
 
-void SamplerFusedEdtDraw(benchmark::State& state) {
-  SamplerParams p;
-  p.temp = 1.0f;
-  run_chain(state, p);
+// The fused chain with nothing before it never writes its input, so it runs on the bank's rows directly: no copy.
+void run_fused_chain(benchmark::State& state, bool with_probability) {
+  const auto n = static_cast<size_t>(state.range(0));
+  LogitBank bank(n);
+  auto chain = SamplerParams{}.build(n, detect_isa());  // the defaults: EDT, T0 = 0.8, N = 0.8, θ = 1
+  chain->set_report_probability(with_probability);
+  if (!chain->fused()) state.SkipWithError("the default chain is not fused");
+  size_t i = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(chain->sample(bank.rows[i++ % bank.rows.size()]));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * n));
+  state.SetLabel(chain->describe());
 }
+
+// What `edt run` does per token: EDT + draw, the chosen token's probability not computed.
+void SamplerFusedEdtDraw(benchmark::State& state) { run_fused_chain(state, false); }
+// What `edt run --verbose` and `edt profile` do: also the chosen token's probability (a second exp pass).
+void SamplerFusedEdtDrawWithProbability(benchmark::State& state) { run_fused_chain(state, true); }
 
 void SamplerCopyOnly(benchmark::State& state) {  // the input copy alone, to subtract from the others
   LogitBank bank(static_cast<size_t>(state.range(0)));
@@ -149,6 +161,7 @@ void SamplerSortedDynatemp(benchmark::State& state) {
 }
 
 BENCHMARK(SamplerFusedEdtDraw)->Apply(apply_vocab_args);
+BENCHMARK(SamplerFusedEdtDrawWithProbability)->Apply(apply_vocab_args);
 BENCHMARK(SamplerCopyOnly)->Apply(apply_vocab_args);
 BENCHMARK(SamplerEdtStagesUnfused)->Apply(apply_vocab_args);
 BENCHMARK(SamplerSortedDynatemp)->Apply(apply_vocab_args);
@@ -173,6 +186,15 @@ void SamplerEntropyPass(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * n));
 }
 
+// The fused path's first pass: the entropy pass that also stores the weights and block sums for the proposals.
+void SamplerEntropyAndWeightsPass(benchmark::State& state) {
+  const auto n = static_cast<size_t>(state.range(0));
+  const auto z = synthetic_logits(n, 3);
+  std::vector<float> scratch(fused_scratch_floats(n));
+  for (auto _ : state) benchmark::DoNotOptimize(entropy_and_weights_avx2(z.data(), n, scratch.data()));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * n));
+}
+
 void SamplerDrawPass(benchmark::State& state) {
   const auto n = static_cast<size_t>(state.range(0));
   const auto z = synthetic_logits(n, 3);
@@ -185,6 +207,7 @@ void SamplerDrawPass(benchmark::State& state) {
 }
 
 BENCHMARK(SamplerEntropyPass)->Apply(apply_vocab_args);
+BENCHMARK(SamplerEntropyAndWeightsPass)->Apply(apply_vocab_args);
 BENCHMARK(SamplerDrawPass)->Apply(apply_vocab_args);
 
 }  // namespace

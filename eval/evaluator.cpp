@@ -130,6 +130,7 @@ std::vector<EvalResult> run_evaluation(std::shared_ptr<const Model> model, const
           SamplerParams params = settings[s].params;
           params.seed = mix(mix(opt.seed, s), p * 1000003 + k);
           auto chain = params.build(vocab, model->isa());
+          chain->set_report_probability(false);  // the evaluation reads tokens only
           session.reset();
           auto last = session.prefill(passage.prompt);
           for (int32_t t : passage.prompt) chain->accept(t);

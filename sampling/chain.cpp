@@ -72,7 +72,8 @@ int32_t SamplerChain::sample(std::span<float> logits) {
   if (fused_) {
     const auto start = clock::now();
     const FusedDrawResult r =
-        fused_edt_draw(logits.data(), n_vocab_, fused_edt_, fused_temperature_, rng_.uniform(), scratch_.data(), isa_);
+        fused_edt_draw(logits.data(), n_vocab_, fused_edt_, fused_temperature_, rng_, scratch_.data(), isa_,
+                       report_probability_);
     last_step_ns_.back() = std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - start).count();
     c.selected = r.token;
     report_.entropy = r.entropy;
@@ -96,6 +97,7 @@ std::unique_ptr<SamplerChain> SamplerChain::clone() const {
   for (const auto& s : stages_) copies.push_back(s->clone());
   auto c = std::make_unique<SamplerChain>(std::move(copies), seed_, n_vocab_, isa_);
   c->rng_ = rng_;
+  c->report_probability_ = report_probability_;
   return c;
 }
 

@@ -28,6 +28,9 @@ class SamplerChain {
   std::unique_ptr<SamplerChain> clone() const;
 
   const StepReport& last_report() const { return report_; }
+  // On the fused path, the chosen token's probability costs a second pass over the vocabulary; a caller that does
+  // not print it can turn it off (its report then says -1). On by default; the staged path always reports it.
+  void set_report_probability(bool on) { report_probability_ = on; }
   bool fused() const { return fused_; }
   // Names of the timed parts: the stages, or "<value stages>..., edt+dist (fused)" on the fused path.
   const std::vector<std::string>& timed_names() const { return timed_names_; }
@@ -47,6 +50,7 @@ class SamplerChain {
   double fused_temperature_ = 0;  // > 0: fixed temperature instead of EDT
   bool needs_snapshot_ = false;   // an EDT stage over the full vocabulary runs after a truncation
   StepReport report_;
+  bool report_probability_ = true;
   std::vector<std::string> timed_names_;
   std::vector<int64_t> last_step_ns_;
   std::vector<int32_t> ids_;      // (n_vocab) candidate ids once truncation starts

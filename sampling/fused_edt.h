@@ -1,14 +1,24 @@
 #pragma once
 // The fused EDT + draw path: a few linear passes over the raw logits, no sort, no candidate array.
-//   1. max (and argmax)                          2. s = Σ e^(z-m), t = Σ e^(z-m)(z-m)  ->  H = ln s - t/s (nats)
-//   3. T = T0 · N^(θ/H)                          4. w_i = e^((z_i-m)/T) into scratch, with their sum W
-//   5. the first i whose running sum of w passes u·W (inverse CDF)
+//   1. max (and argmax), then one exp pass: w_i = e^(z_i-m) into scratch with block sums, s = Σ w,
+//      t = Σ w·(z-m)  ->  H = ln s - t/s (nats)
+//   2. T = T0 · N^(θ/H)
+//   3. T < 1 (the usual case: EDT's T is at most T0): rejection sampling from the weights already in scratch.
+//      Propose i with probability w_i / s (inverse CDF over the block sums), accept it with probability
+//      e^((1/T - 1)(z_i - m)) ≤ 1. An accepted i has probability ∝ w_i · e^((1/T-1)(z_i-m)) = e^((z_i-m)/T): exactly
+//      softmax(z/T), without a second exp pass over the vocabulary (the acceptance test divides by the stored w_i
+//      rather than e^(z_i-m), so the polynomial's rounding of w_i cancels out). After kMaxProposals refusals (a flat tail at a
+//      low T), or when T ≥ 1, the exact second pass below draws instead; either way the token is distributed as
+//      softmax(z/T), because each branch is.
+//   4. (second pass) w_i = e^((z_i-m)/T) with their sum W, then the first i whose running sum passes u·W.
+// The chosen token's probability at T needs W, a second pass: computed only when asked for.
 // Tokens at -inf (masked by a bias) give e^(-inf) = 0 and 0·(-inf) is skipped, so they add nothing to H.
 // The scalar reference accumulates in double; the AVX2 version in float lanes (H agrees to ~1e-5 relative).
 #include <cstddef>
 #include <cstdint>
 
 #include "engine/ops/dot_kernels.h"
+#include "sampling/rng.h"
 
 namespace edt {
 
@@ -23,7 +33,7 @@ struct FusedDrawResult {
   int32_t token = 0;
   double entropy = 0;
   double temperature = 0;  // 0 when the step fell back to argmax
-  double probability = 0;  // of the chosen token at that temperature
+  double probability = -1;  // of the chosen token at that temperature; -1 when not asked for
 };
 
 struct EdtParams {
@@ -44,25 +54,58 @@ EntropyStats entropy_stats_ref(const float* logits, size_t n);
 EntropyStats entropy_stats(const float* logits, size_t n);
 EntropyStats entropy_stats_avx2(const float* logits, size_t n);
 
-// Draws at temperature T > 0 given the max; scratch holds fused_scratch_floats(n) floats. u in [0, 1).
-inline size_t fused_scratch_floats(size_t n) { return n + n / 64 + 1; }
+// Scratch of the fused path: n weights, their sums per block of kWeightBlock, and the sums per kWeightBlock blocks.
+inline constexpr size_t kWeightBlock = 64;
+inline constexpr float kNegligibleWeight = 1e-30f;  // weights below this are masked tokens (2^-125), never drawn
+inline size_t fused_scratch_floats(size_t n) { return n + n / kWeightBlock + n / (kWeightBlock * kWeightBlock) + 2; }
+// Fills the per-superblock sums from the block sums (after the weights and block sums are written).
+void sum_superblocks(float* scratch, size_t n);
+// Inverse CDF over the weights in scratch: the first index of weight ≥ 1e-30 whose running sum passes u · total,
+// total being the sum of the block sums and tail weights (in double).
+int32_t inverse_cdf(const float* scratch, size_t n, double total, double u);
+
+// Pass 1: entropy statistics, plus w_i = e^(z_i - m) in scratch (block and superblock sums too) and their total.
+// The argmax is left at -1 (the AVX2 version): only a greedy step needs it, and finding it is another scan.
+struct EntropyAndWeights {
+  EntropyStats stats;
+  double weight_total = 0;
+};
+EntropyAndWeights entropy_and_weights_ref(const float* logits, size_t n, float* scratch);
+EntropyAndWeights entropy_and_weights_avx2(const float* logits, size_t n, float* scratch);
+
+// Index of the first element equal to value, which is present (the argmax, given the max).
+int32_t index_of_first_avx2(const float* logits, size_t n, float value);
+
+// The second pass: draws at temperature T > 0 given the max, overwriting scratch. u in [0, 1).
 int32_t draw_at_temperature_ref(const float* logits, size_t n, float max, double temperature, double u, float* scratch,
                                 double* probability);
 int32_t draw_at_temperature_avx2(const float* logits, size_t n, float max, double temperature, double u,
                                  float* scratch, double* probability);
-
 // The fastest draw this CPU runs (chosen once); scratch holds fused_scratch_floats(n).
 int32_t draw_at_temperature(const float* logits, size_t n, float max, double temperature, double u, float* scratch,
                             double* probability);
+
+// Σ_i e^((z_i - max)/T): the chosen token's probability's denominator.
+double sum_at_temperature_ref(const float* logits, size_t n, float max, double temperature);
+double sum_at_temperature_avx2(const float* logits, size_t n, float max, double temperature);
 
 // out[i] = e^(z_i - max) for n logits; returns their sum. Vectorised where the CPU allows (relative error 3e-6).
 double exp_shifted(const float* logits, size_t n, float max, float* out);
 double exp_shifted_ref(const float* logits, size_t n, float max, float* out);
 double exp_shifted_avx2(const float* logits, size_t n, float max, float* out);
 
+// Proposals tried before the exact second pass takes over (each costs ~0.3 µs; the acceptance rate is
+// Σ e^((z-m)/T) / Σ e^(z-m), typically 0.3..1 for EDT's temperatures).
+inline constexpr int kMaxProposals = 16;
+// Bound on e^(d/T) / w_i over the stored weights w_i ≈ e^d (relative error ≤ 3e-6 from the exp polynomial).
+inline constexpr double kProposalBound = 1.0 + 1e-5;
+
 // The whole fused step. temperature_override > 0 skips EDT and samples at that fixed temperature (the fused plain
-// temperature path); == 0 means EDT with p.
-FusedDrawResult fused_edt_draw(const float* logits, size_t n, const EdtParams& p, double temperature_override, double u,
-                               float* scratch, Isa isa);
+// temperature path); == 0 means EDT with p. Draws its uniforms from rng (a variable number of them: one or two per
+// proposal). want_probability: also compute the chosen token's probability (else it is reported as -1).
+// max_proposals: kMaxProposals, or fewer (0: always the second pass) for tests of each branch.
+FusedDrawResult fused_edt_draw(const float* logits, size_t n, const EdtParams& p, double temperature_override,
+                               Rng& rng, float* scratch, Isa isa, bool want_probability,
+                               int max_proposals = kMaxProposals);
 
 }  // namespace edt

@@ -18,13 +18,30 @@ using avx2::hmax;
 using avx2::hsum;
 
 using avx2::exp2_clamped;
+using avx2::exp2_in_range;
 using avx2::kClampLog2;
 using avx2::kLn2;
 using avx2::kLog2e;
-constexpr float kNegligible = 1e-30f;  // weights below this are masked tokens, never drawn
 
-// Index of the first element equal to value (which is present).
-int32_t find_first(const float* z, size_t n, float value) {
+constexpr size_t kBlock = kWeightBlock;  // elements per block sum (8 vectors)
+
+float max_of(const float* z, size_t n) {
+  __m256 m0 = _mm256_set1_ps(-std::numeric_limits<float>::infinity()), m1 = m0, m2 = m0, m3 = m0;
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    m0 = _mm256_max_ps(m0, _mm256_loadu_ps(z + i));
+    m1 = _mm256_max_ps(m1, _mm256_loadu_ps(z + i + 8));
+    m2 = _mm256_max_ps(m2, _mm256_loadu_ps(z + i + 16));
+    m3 = _mm256_max_ps(m3, _mm256_loadu_ps(z + i + 24));
+  }
+  float max = hmax(_mm256_max_ps(_mm256_max_ps(m0, m1), _mm256_max_ps(m2, m3)));
+  for (; i < n; ++i) max = std::max(max, z[i]);
+  return max;
+}
+
+}  // namespace
+
+int32_t index_of_first_avx2(const float* z, size_t n, float value) {
   const __m256 v = _mm256_set1_ps(value);
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -36,36 +53,22 @@ int32_t find_first(const float* z, size_t n, float value) {
   return 0;
 }
 
-constexpr size_t kBlock = 64;  // elements per block sum in the draw (8 vectors)
-
-}  // namespace
-
 EntropyStats entropy_stats_avx2(const float* z, size_t n) {
   EntropyStats st;
-  const float neg_inf = -std::numeric_limits<float>::infinity();
-  __m256 m0 = _mm256_set1_ps(neg_inf), m1 = m0, m2 = m0, m3 = m0;
-  size_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    m0 = _mm256_max_ps(m0, _mm256_loadu_ps(z + i));
-    m1 = _mm256_max_ps(m1, _mm256_loadu_ps(z + i + 8));
-    m2 = _mm256_max_ps(m2, _mm256_loadu_ps(z + i + 16));
-    m3 = _mm256_max_ps(m3, _mm256_loadu_ps(z + i + 24));
-  }
-  float max = hmax(_mm256_max_ps(_mm256_max_ps(m0, m1), _mm256_max_ps(m2, m3)));
-  for (; i < n; ++i) max = std::max(max, z[i]);
+  const float max = max_of(z, n);
   st.max = max;
-  if (!(max > neg_inf)) return st;  // everything masked: H = 0, token 0
-  st.argmax = find_first(z, n, max);
+  if (!(max > -std::numeric_limits<float>::infinity())) return st;  // everything masked: H = 0, token 0
+  st.argmax = index_of_first_avx2(z, n, max);
 
   // In base 2: with u = (z - m)·log2 e, e^(z-m) = 2^u and Σ e·(z - m) = ln 2 · Σ 2^u · u. u comes from one FMA.
   const __m256 scale = _mm256_set1_ps(kLog2e), shift = _mm256_set1_ps(-max * kLog2e);
   const __m256 lo = _mm256_set1_ps(kClampLog2), zero = _mm256_setzero_ps();
   __m256 s[4] = {zero, zero, zero, zero}, t[4] = {zero, zero, zero, zero};
-  i = 0;
+  size_t i = 0;
   for (; i + 32 <= n; i += 32) {
     for (int u = 0; u < 4; ++u) {
       const __m256 d = _mm256_max_ps(_mm256_fmadd_ps(_mm256_loadu_ps(z + i + 8 * u), scale, shift), lo);
-      const __m256 e = exp2_clamped(d);
+      const __m256 e = exp2_in_range(d);  // d is clamped already
       s[u] = _mm256_add_ps(s[u], e);
       t[u] = _mm256_fmadd_ps(e, d, t[u]);
     }
@@ -131,26 +134,75 @@ int32_t draw_at_temperature_avx2(const float* z, size_t n, float max, double tem
     tail += w[i];
   }
   total += tail;
-  // Inverse CDF: whole blocks while their sum stays below the target, then element by element.
-  const double target = u * total;
-  double cum = 0;
-  size_t b = 0;
-  for (; b < full_blocks && cum + block_sum[b] <= target; ++b) cum += block_sum[b];
-  int32_t last = -1;
-  for (size_t j = b * kBlock; j < n; ++j) {
-    if (w[j] < kNegligible) continue;
-    last = static_cast<int32_t>(j);
-    cum += w[j];
-    if (cum > target) break;
+  sum_superblocks(w, n);
+  const int32_t token = inverse_cdf(w, n, total, u);
+  if (probability) *probability = w[token] / total;
+  return token;
+}
+
+EntropyAndWeights entropy_and_weights_avx2(const float* z, size_t n, float* scratch) {
+  EntropyAndWeights r;
+  EntropyStats& st = r.stats;
+  st.max = max_of(z, n);
+  if (!(st.max > -std::numeric_limits<float>::infinity())) {  // everything masked: H = 0, token 0
+    std::fill_n(scratch, fused_scratch_floats(n), 0.0f);
+    return r;
   }
-  if (last < 0)  // rounding ran past every weighty token of the last blocks: the last weighty token overall
-    for (size_t k = n; k-- > 0;)
-      if (w[k] >= kNegligible) {
-        last = static_cast<int32_t>(k);
-        break;
+  st.argmax = -1;  // found only if the step turns out greedy (index_of_first_avx2)
+  // As in entropy_stats_avx2, plus each block's 64 weights stored and summed (the proposal distribution).
+  const __m256 scale = _mm256_set1_ps(kLog2e), shift = _mm256_set1_ps(-st.max * kLog2e);
+  const __m256 lo = _mm256_set1_ps(kClampLog2), zero = _mm256_setzero_ps();
+  __m256 t[4] = {zero, zero, zero, zero};
+  float* block_sum = scratch + n;
+  const size_t blocks = n / kBlock;
+  double sum = 0;
+  for (size_t b = 0; b < blocks; ++b) {
+    const float* zb = z + b * kBlock;
+    float* wb = scratch + b * kBlock;
+    __m256 s[4] = {zero, zero, zero, zero};
+    for (int v = 0; v < 8; v += 4) {
+      for (int u = 0; u < 4; ++u) {
+        const __m256 d = _mm256_max_ps(_mm256_fmadd_ps(_mm256_loadu_ps(zb + 8 * (v + u)), scale, shift), lo);
+        const __m256 e = exp2_in_range(d);
+        _mm256_storeu_ps(wb + 8 * (v + u), e);
+        s[u] = _mm256_add_ps(s[u], e);
+        t[u] = _mm256_fmadd_ps(e, d, t[u]);
       }
-  if (probability) *probability = w[last] / total;
-  return last;
+    }
+    block_sum[b] = hsum(_mm256_add_ps(_mm256_add_ps(s[0], s[1]), _mm256_add_ps(s[2], s[3])));
+    sum += block_sum[b];
+  }
+  double tsum = kLn2 * static_cast<double>(hsum(_mm256_add_ps(_mm256_add_ps(t[0], t[1]), _mm256_add_ps(t[2], t[3]))));
+  double tail = 0;
+  for (size_t i = blocks * kBlock; i < n; ++i) {
+    const double d = static_cast<double>(z[i]) - st.max;
+    if (d == -std::numeric_limits<double>::infinity()) {
+      scratch[i] = 0.0f;
+      continue;
+    }
+    scratch[i] = static_cast<float>(std::exp(d));
+    tail += scratch[i];
+    tsum += scratch[i] * d;
+  }
+  sum += tail;
+  sum_superblocks(scratch, n);
+  st.sum_exp = sum;
+  st.entropy = std::max(0.0, std::log(sum) - tsum / sum);
+  r.weight_total = sum;
+  return r;
+}
+
+double sum_at_temperature_avx2(const float* z, size_t n, float max, double temperature) {
+  const auto k = static_cast<float>(kLog2e / temperature);
+  const __m256 scale = _mm256_set1_ps(k), shift = _mm256_set1_ps(-max * k);
+  __m256 a[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32)
+    for (int u = 0; u < 4; ++u)
+      a[u] = _mm256_add_ps(a[u], exp2_clamped(_mm256_fmadd_ps(_mm256_loadu_ps(z + i + 8 * u), scale, shift)));
+  double total = hsum(_mm256_add_ps(_mm256_add_ps(a[0], a[1]), _mm256_add_ps(a[2], a[3])));
+  for (; i < n; ++i) total += std::exp((static_cast<double>(z[i]) - max) / temperature);
+  return total;
 }
 
 }  // namespace edt

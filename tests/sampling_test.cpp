@@ -327,6 +327,51 @@ TEST(Statistics, EdtDrawsMatchSoftmaxAtTheEdtTemperature) {
   }
 }
 
+// Each branch of the fused draw alone and mixed: the second pass only (0 proposals), one proposal then the second
+// pass, and the full proposal budget, on both ISAs. At T = 0.2 over this flat-ish distribution 42% of the
+// proposals are accepted (Σ e^((z-m)/T) / Σ e^(z-m)), so the 1-proposal runs take both branches. 39 degrees of freedom, 0.001 level: 72.05.
+TEST(Statistics, FusedProposalsAndSecondPassEachMatchSoftmax) {
+  std::vector<float> z(40);
+  for (size_t i = 0; i < z.size(); ++i) z[i] = std::sin(static_cast<float>(i)) * 0.6f;
+  const auto p = softmax_at(z, 0.2);
+  std::vector<float> scratch(fused_scratch_floats(z.size()));
+  for (Isa isa : {Isa::Scalar, detect_isa()}) {
+    for (int proposals : {0, 1, kMaxProposals}) {
+      Rng rng(11 + static_cast<uint64_t>(proposals));
+      std::vector<int> counts(z.size(), 0);
+      const int draws = 200000;
+      for (int i = 0; i < draws; ++i)
+        ++counts[static_cast<size_t>(
+            fused_edt_draw(z.data(), z.size(), {}, 0.2, rng, scratch.data(), isa, false, proposals).token)];
+      double chi2 = 0;
+      for (size_t i = 0; i < z.size(); ++i) {
+        const double expected = p[i] * draws;
+        ASSERT_GT(expected, 5.0);
+        chi2 += (counts[i] - expected) * (counts[i] - expected) / expected;
+      }
+      EXPECT_LT(chi2, 72.05) << "isa " << isa_name(isa) << ", " << proposals << " proposals";
+    }
+  }
+}
+
+// The chosen token's probability, when asked for, is the token's softmax(z/T) on either branch.
+TEST(FusedEdt, ReportsTheChosenTokensProbabilityWhenAsked) {
+  const auto z = realistic_logits(1000, 5);
+  std::vector<float> scratch(fused_scratch_floats(z.size()));
+  const auto p = softmax_at(z, 0.5);
+  Rng rng(3);
+  for (int proposals : {0, kMaxProposals}) {
+    for (int k = 0; k < 20; ++k) {
+      const auto r = fused_edt_draw(z.data(), z.size(), {}, 0.5, rng, scratch.data(), detect_isa(), true, proposals);
+      EXPECT_NEAR(r.probability, p[static_cast<size_t>(r.token)], 1e-5 * p[static_cast<size_t>(r.token)]);
+    }
+    const auto r = fused_edt_draw(z.data(), z.size(), {}, 0.5, rng, scratch.data(), detect_isa(), false, proposals);
+    if (proposals > 0) {
+      EXPECT_EQ(r.probability, -1.0);  // (without proposals the second pass computes it anyway)
+    }
+  }
+}
+
 TEST(Chain, SameSeedSameTokensAndCloneIsIndependent) {
   SamplerParams p;
   p.seed = 42;

@@ -94,6 +94,7 @@ int cmd_run(int argc, char** argv) {
       args.get_int("-c", std::min<uint32_t>(model->hparams().n_ctx_train, 4096), 8, 1 << 24));
   Session session(model, so);
   auto chain = sp.build(model->hparams().n_vocab, model->isa());
+  chain->set_report_probability(args.has("--verbose"));  // only --verbose prints it; it costs a pass otherwise
   StreamDecoder decoder(*tokenizer);
   if (args.has("--verbose"))
     std::fprintf(stderr, "model %s: %u layers, dim %u, vocab %u, context %u | %s kernels | chain: %s\n",
