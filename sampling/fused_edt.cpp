@@ -77,61 +77,32 @@ int32_t draw_at_temperature_ref(const float* logits, size_t n, float max, double
   return last_nonzero;
 }
 
-void sum_superblocks(float* scratch, size_t n) {
-  const float* block_sum = scratch + n;
-  const size_t blocks = n / kWeightBlock;
-  float* super_sum = scratch + n + blocks + 1;
-  for (size_t sb = 0; sb * kWeightBlock < blocks; ++sb) {
-    double sum = 0;
-    for (size_t b = sb * kWeightBlock; b < std::min(blocks, (sb + 1) * kWeightBlock); ++b) sum += block_sum[b];
-    super_sum[sb] = static_cast<float>(sum);
-  }
-}
-
-int32_t inverse_cdf(const float* scratch, size_t n, double total, double u) {
-  const float* w = scratch;
-  const size_t blocks = n / kWeightBlock;
-  const float* block_sum = scratch + n;
-  const float* super_sum = block_sum + blocks + 1;
-  const double target = u * total;
-  double cum = 0;
-  // Whole superblocks, then whole blocks, while their sum stays below the target; then element by element.
-  size_t b = 0;
-  for (size_t sb = 0; sb * kWeightBlock < blocks; ++sb) {
-    if (cum + super_sum[sb] > target || (sb + 1) * kWeightBlock > blocks) break;
-    cum += super_sum[sb];
-    b = (sb + 1) * kWeightBlock;
-  }
-  for (; b < blocks && cum + block_sum[b] <= target; ++b) cum += block_sum[b];
-  int32_t last = -1;
-  for (size_t j = b * kWeightBlock; j < n; ++j) {
-    if (w[j] < kNegligibleWeight) continue;
-    last = static_cast<int32_t>(j);
-    cum += w[j];
-    if (cum > target) break;
-  }
-  if (last < 0)  // rounding ran past every weighty token of the last blocks: the last weighty token overall
-    for (size_t k = n; k-- > 0;)
-      if (w[k] >= kNegligibleWeight) return static_cast<int32_t>(k);
-  return last < 0 ? 0 : last;
-}
-
 EntropyAndWeights entropy_and_weights_ref(const float* logits, size_t n, float* scratch) {
   EntropyAndWeights r;
   r.stats = entropy_stats_ref(logits, n);
-  float* block_sum = scratch + n;
-  double block = 0;
-  for (size_t i = 0; i < n; ++i) {
-    scratch[i] = static_cast<float>(std::exp(static_cast<double>(logits[i]) - r.stats.max));
-    block += scratch[i];
-    if ((i + 1) % kWeightBlock == 0) {
-      block_sum[i / kWeightBlock] = static_cast<float>(block);
-      r.weight_total += block_sum[i / kWeightBlock];
-      block = 0;
+  const size_t blocks = n / kWeightBlock;
+  float* super = superblock_sums(scratch, n);
+  float* refs = superblock_refs(scratch, n);
+  float w[kWeightBlock];  // (kWeightBlock) one block's weights, as propose() will recompute them
+  double super_sum = 0;
+  for (size_t b = 0; b * kWeightBlock < n; ++b) {
+    const size_t begin = b * kWeightBlock, count = std::min(kWeightBlock, n - begin);
+    block_weights_ref(logits + begin, count, r.stats.max, w);  // the reference weighs everything against the max
+    double block = 0;
+    for (size_t j = 0; j < count; ++j) block += w[j];
+    if (b == blocks) {  // the tail: no block sum, scanned element by element
+      r.weight_total += block;
+      break;
+    }
+    if (b % kWeightBlock == 0) refs[b / kWeightBlock] = r.stats.max;
+    scratch[b] = static_cast<float>(block);
+    r.weight_total += scratch[b];
+    super_sum += scratch[b];
+    if ((b + 1) % kWeightBlock == 0) {
+      super[b / kWeightBlock] = static_cast<float>(super_sum);
+      super_sum = 0;
     }
   }
-  r.weight_total += block;  // the tail, scanned element by element
-  sum_superblocks(scratch, n);
   return r;
 }
 
@@ -158,11 +129,13 @@ FusedDrawResult fused_edt_draw(const float* logits, size_t n, const EdtParams& p
   }
   if (r.temperature < 1.0 && ew.weight_total > 0) {
     for (int k = 0; k < max_proposals; ++k) {
-      const int32_t i = inverse_cdf(scratch, n, ew.weight_total, rng.uniform());
+      const Proposal pr = propose(logits, n, st.max, scratch, ew.weight_total, rng.uniform(),
+                                  avx2 ? block_weights_avx2 : block_weights_ref);
+      const int32_t i = pr.index;
       const double d = static_cast<double>(logits[i]) - st.max;
-      // Accept with e^(d/T) / (bound · w_i): the stored weight itself, not e^d, so the exp polynomial's rounding of
-      // w_i cancels and accepted tokens follow e^(d/T) exactly; bound covers that rounding so this stays <= 1.
-      if (rng.uniform() * kProposalBound * scratch[i] < std::exp(d / r.temperature)) {
+      // Accept with e^(d/T) / (bound · w_i): the weight the proposal used, not e^d, so the exp polynomial's rounding
+      // of w_i cancels and accepted tokens follow e^(d/T) exactly; bound covers that rounding so this stays <= 1.
+      if (rng.uniform() * kProposalBound * pr.weight < std::exp(d / r.temperature)) {
         r.token = i;
         if (want_probability) {
           const double total = avx2 ? sum_at_temperature_avx2(logits, n, st.max, r.temperature)

@@ -1,10 +1,10 @@
 #pragma once
 // The fused EDT + draw path: a few linear passes over the raw logits, no sort, no candidate array.
-//   1. max (and argmax), then one exp pass: w_i = e^(z_i-m) into scratch with block sums, s = Σ w,
+//   1. max, then one exp pass: w_i = e^(z_i-m), summed per block of 64 and per 4,096 into scratch, s = Σ w,
 //      t = Σ w·(z-m)  ->  H = ln s - t/s (nats)
 //   2. T = T0 · N^(θ/H)
 //   3. T < 1 (the usual case: EDT's T is at most T0): rejection sampling from the weights already in scratch.
-//      Propose i with probability w_i / s (inverse CDF over the block sums), accept it with probability
+//      Propose i with probability w_i / s (inverse CDF over the block sums, proposal.h), accept it with probability
 //      e^((1/T - 1)(z_i - m)) ≤ 1. An accepted i has probability ∝ w_i · e^((1/T-1)(z_i-m)) = e^((z_i-m)/T): exactly
 //      softmax(z/T), without a second exp pass over the vocabulary (the acceptance test divides by the stored w_i
 //      rather than e^(z_i-m), so the polynomial's rounding of w_i cancels out). After kMaxProposals refusals (a flat tail at a
@@ -18,6 +18,7 @@
 #include <cstdint>
 
 #include "engine/ops/dot_kernels.h"
+#include "sampling/proposal.h"
 #include "sampling/rng.h"
 
 namespace edt {
@@ -54,18 +55,15 @@ EntropyStats entropy_stats_ref(const float* logits, size_t n);
 EntropyStats entropy_stats(const float* logits, size_t n);
 EntropyStats entropy_stats_avx2(const float* logits, size_t n);
 
-// Scratch of the fused path: n weights, their sums per block of kWeightBlock, and the sums per kWeightBlock blocks.
-inline constexpr size_t kWeightBlock = 64;
-inline constexpr float kNegligibleWeight = 1e-30f;  // weights below this are masked tokens (2^-125), never drawn
-inline size_t fused_scratch_floats(size_t n) { return n + n / kWeightBlock + n / (kWeightBlock * kWeightBlock) + 2; }
-// Fills the per-superblock sums from the block sums (after the weights and block sums are written).
-void sum_superblocks(float* scratch, size_t n);
-// Inverse CDF over the weights in scratch: the first index of weight ≥ 1e-30 whose running sum passes u · total,
-// total being the sum of the block sums and tail weights (in double).
-int32_t inverse_cdf(const float* scratch, size_t n, double total, double u);
+// Scratch of the fused path: the second pass's n weights and their block sums, which is more than the entropy
+// pass's block sums (proposal.h) that share it.
+inline size_t fused_scratch_floats(size_t n) {
+  return n + n / kWeightBlock + 1 > block_sums_floats(n) ? n + n / kWeightBlock + 1 : block_sums_floats(n);
+}
 
-// Pass 1: entropy statistics, plus w_i = e^(z_i - m) in scratch (block and superblock sums too) and their total.
-// The argmax is left at -1 (the AVX2 version): only a greedy step needs it, and finding it is another scan.
+// Pass 1: entropy statistics, plus the sums of the weights w_i = e^(z_i - m) per block and superblock in scratch
+// (block_sums_floats(n)) and their total with the tail. The argmax is left at -1 by the AVX2 version: only a
+// greedy step needs it, and finding it is another scan.
 struct EntropyAndWeights {
   EntropyStats stats;
   double weight_total = 0;
