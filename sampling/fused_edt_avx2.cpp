@@ -39,6 +39,55 @@ float max_of(const float* z, size_t n) {
   return max;
 }
 
+struct MinMax {
+  float min, max;
+};
+
+// Both extremes in one read (the min is free: the loop waits on memory, not on the max).
+MinMax min_max_of(const float* z, size_t n) {
+  const float inf = std::numeric_limits<float>::infinity();
+  __m256 a0 = _mm256_set1_ps(-inf), a1 = a0, b0 = _mm256_set1_ps(inf), b1 = b0;
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m256 x0 = _mm256_loadu_ps(z + i), x1 = _mm256_loadu_ps(z + i + 8);
+    a0 = _mm256_max_ps(a0, x0);
+    a1 = _mm256_max_ps(a1, x1);
+    b0 = _mm256_min_ps(b0, x0);
+    b1 = _mm256_min_ps(b1, x1);
+  }
+  MinMax r{avx2::hmin(_mm256_min_ps(b0, b1)), hmax(_mm256_max_ps(a0, a1))};
+  for (; i < n; ++i) {
+    r.max = std::max(r.max, z[i]);
+    r.min = std::min(r.min, z[i]);
+  }
+  return r;
+}
+
+// The entropy pass over blocks [b0, b1): block sums into block_sum, Σ e·d (base 2) into t, returns Σ of the
+// block sums. kClamp: some d may fall below 2^-125 (a masked token, or logits 86 nats below the max), so d is
+// clamped first; a superblock whose min is close enough to the max skips that instruction.
+template <bool kClamp>
+double entropy_blocks(const float* z, size_t b0, size_t b1, __m256 shift, float* block_sum, __m256 (&t)[4]) {
+  const __m256 scale = _mm256_set1_ps(kLog2e), lo = _mm256_set1_ps(kClampLog2), zero = _mm256_setzero_ps();
+  double sum = 0;
+  for (size_t b = b0; b < b1; ++b) {
+    const float* zb = z + b * kBlock;
+    __m256 s4[4] = {zero, zero, zero, zero};
+    for (int v = 0; v < 8; v += 4) {
+      for (int u = 0; u < 4; ++u) {
+        __m256 d = _mm256_fmadd_ps(_mm256_loadu_ps(zb + 8 * (v + u)), scale, shift);
+        if constexpr (kClamp) d = _mm256_max_ps(d, lo);
+        const __m256 e = exp2_in_range(d);
+        s4[u] = _mm256_add_ps(s4[u], e);
+        t[u] = _mm256_fmadd_ps(e, d, t[u]);
+      }
+    }
+    block_sum[b] = hsum(_mm256_add_ps(_mm256_add_ps(s4[0], s4[1]), _mm256_add_ps(s4[2], s4[3])));
+    sum += block_sum[b];
+  }
+  return sum;
+}
+
 }  // namespace
 
 int32_t index_of_first_avx2(const float* z, size_t n, float value) {
@@ -190,10 +239,11 @@ EntropyAndWeights entropy_and_weights_avx2(const float* z, size_t n, float* scra
   float m = -std::numeric_limits<float>::infinity();
   for (size_t i = blocks * kBlock; i < n; ++i) m = std::max(m, z[i]);  // the tail is weighed against the final max
   double sum = 0, tsum = 0;  // Σ w and Σ w·(z - m) against the current m
-  const __m256 scale = _mm256_set1_ps(kLog2e), lo = _mm256_set1_ps(kClampLog2), zero = _mm256_setzero_ps();
+  const __m256 zero = _mm256_setzero_ps();
   for (size_t c = 0; c < chunks; ++c) {
     const size_t b0 = c * kBlock, b1 = std::min(blocks, b0 + kBlock);
-    const float cm = max_of(z + b0 * kBlock, (b1 - b0) * kBlock);
+    const MinMax mm = min_max_of(z + b0 * kBlock, (b1 - b0) * kBlock);
+    const float cm = mm.max;
     if (cm > m) {
       if (sum > 0) {
         const double f = std::exp(static_cast<double>(m) - cm), shift_by = static_cast<double>(m) - cm;
@@ -207,20 +257,11 @@ EntropyAndWeights entropy_and_weights_avx2(const float* z, size_t n, float* scra
     if (m > -std::numeric_limits<float>::infinity()) {
       const __m256 shift = _mm256_set1_ps(-m * kLog2e);
       __m256 t[4] = {zero, zero, zero, zero};
-      for (size_t b = b0; b < b1; ++b) {
-        const float* zb = z + b * kBlock;
-        __m256 s4[4] = {zero, zero, zero, zero};
-        for (int v = 0; v < 8; v += 4) {
-          for (int u = 0; u < 4; ++u) {
-            const __m256 d = _mm256_max_ps(_mm256_fmadd_ps(_mm256_loadu_ps(zb + 8 * (v + u)), scale, shift), lo);
-            const __m256 e = exp2_in_range(d);
-            s4[u] = _mm256_add_ps(s4[u], e);
-            t[u] = _mm256_fmadd_ps(e, d, t[u]);
-          }
-        }
-        block_sum[b] = hsum(_mm256_add_ps(_mm256_add_ps(s4[0], s4[1]), _mm256_add_ps(s4[2], s4[3])));
-        chunk_sum += block_sum[b];
-      }
+      // No clamp needed when even the smallest logit's d = (z - m)·log2 e stays above -125 (with a margin for the
+      // rounding of the FMA): the usual case, since logits rarely span 80 nats.
+      const bool clamp = !((mm.min - m) * kLog2e > kClampLog2 + 1.0f);
+      chunk_sum = clamp ? entropy_blocks<true>(z, b0, b1, shift, block_sum, t)
+                        : entropy_blocks<false>(z, b0, b1, shift, block_sum, t);
       tsum += kLn2 * static_cast<double>(hsum(_mm256_add_ps(_mm256_add_ps(t[0], t[1]), _mm256_add_ps(t[2], t[3]))));
     } else {
       std::fill(block_sum + b0, block_sum + b1, 0.0f);  // everything so far is masked

@@ -45,15 +45,17 @@ int profile_synthetic(const Args& args, const SamplerParams& base) {
   struct Chain {
     std::string label;
     SamplerParams params;
+    bool probability = false;  // the fused path's chosen-token probability (a second pass); `edt run` skips it
   };
   std::vector<Chain> chains;
-  auto with = [&](const std::string& label, auto mutate) {
+  auto with = [&](const std::string& label, auto mutate, bool probability = false) {
     SamplerParams p = base;
     p.logit_bias.clear();
     mutate(p);
-    chains.push_back({label, p});
+    chains.push_back({label, p, probability});
   };
   with("edt -> dist (fused, the default)", [](SamplerParams& p) { p.edt = true; p.samplers.clear(); });
+  with("  the same, with p (--verbose)", [](SamplerParams& p) { p.edt = true; p.samplers.clear(); }, true);
   with("edt -> dist (stages, reference)", [](SamplerParams& p) { p.samplers = "edt;top_k"; p.top_k = 0; });
   with("temperature -> dist (fused)", [](SamplerParams& p) { p.edt = false; p.samplers = "temperature"; });
   with("llama.cpp default chain", [](SamplerParams& p) { p.edt = false; p.samplers.clear(); });
@@ -75,6 +77,7 @@ int profile_synthetic(const Args& args, const SamplerParams& base) {
     std::printf("\nvocabulary %zu\n  %-30s %10s %10s %10s\n", vocab, "chain / stage", "median", "p90", "p99");
     for (const Chain& c : chains) {
       auto chain = c.params.build(vocab, detect_isa());
+      chain->set_report_probability(c.probability);
       for (int32_t t = 0; t < 64; ++t) chain->accept(t);  // some history for the penalties
       std::vector<std::vector<double>> stage_us(chain->timed_names().size());
       std::vector<double> total_us;
@@ -139,6 +142,7 @@ int cmd_profile(int argc, char** argv) {
                      " positions, the model's context is " + std::to_string(model->hparams().n_ctx_train));
   Session session(model, so);
   auto chain = sp.build(model->hparams().n_vocab, model->isa());
+  chain->set_report_probability(args.has("--trace"));  // as `edt run` does: the probability only when it is shown
   StreamDecoder decoder(*tokenizer);
 
   struct Row {

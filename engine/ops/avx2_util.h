@@ -52,4 +52,11 @@ inline float hmax(__m256 v) {
   return _mm_cvtss_f32(a);
 }
 
+inline float hmin(__m256 v) {
+  __m128 a = _mm_min_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  a = _mm_min_ps(a, _mm_movehl_ps(a, a));
+  a = _mm_min_ss(a, _mm_movehdup_ps(a));
+  return _mm_cvtss_f32(a);
+}
+
 }  // namespace edt::avx2
