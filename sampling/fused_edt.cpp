@@ -95,9 +95,11 @@ EntropyAndWeights entropy_and_weights_ref(const float* logits, size_t n, float* 
       break;
     }
     if (b % kWeightBlock == 0) refs[b / kWeightBlock] = r.stats.max;
-    scratch[b] = static_cast<float>(block);
-    r.weight_total += scratch[b];
-    super_sum += scratch[b];
+    float* lanes = scratch + kBlockLanes * b;  // the whole sum in the first lane: block_total() gives it back
+    std::fill_n(lanes, kBlockLanes, 0.0f);
+    lanes[0] = static_cast<float>(block);
+    r.weight_total += lanes[0];
+    super_sum += lanes[0];
     if ((b + 1) % kWeightBlock == 0) {
       super[b / kWeightBlock] = static_cast<float>(super_sum);
       super_sum = 0;

@@ -63,13 +63,13 @@ MinMax min_max_of(const float* z, size_t n) {
   return r;
 }
 
-// The entropy pass over blocks [b0, b1): block sums into block_sum, Σ e·d (base 2) into t, returns Σ of the
-// block sums. kClamp: some d may fall below 2^-125 (a masked token, or logits 86 nats below the max), so d is
-// clamped first; a superblock whose min is close enough to the max skips that instruction.
+// The entropy pass over blocks [b0, b1): each block's 8 partial sums into block_lanes, Σ e·d (base 2) into t;
+// returns the lanes' total over the blocks. kClamp: some d may fall below 2^-125 (a masked token, or logits 86 nats
+// below the max), so d is clamped first; a superblock whose min is close enough to the max skips that instruction.
 template <bool kClamp>
-double entropy_blocks(const float* z, size_t b0, size_t b1, __m256 shift, float* block_sum, __m256 (&t)[4]) {
+__m256 entropy_blocks(const float* z, size_t b0, size_t b1, __m256 shift, float* block_lanes, __m256 (&t)[4]) {
   const __m256 scale = _mm256_set1_ps(kLog2e), lo = _mm256_set1_ps(kClampLog2), zero = _mm256_setzero_ps();
-  double sum = 0;
+  __m256 total = zero;
   for (size_t b = b0; b < b1; ++b) {
     const float* zb = z + b * kBlock;
     __m256 s4[4] = {zero, zero, zero, zero};
@@ -82,10 +82,11 @@ double entropy_blocks(const float* z, size_t b0, size_t b1, __m256 shift, float*
         t[u] = _mm256_fmadd_ps(e, d, t[u]);
       }
     }
-    block_sum[b] = hsum(_mm256_add_ps(_mm256_add_ps(s4[0], s4[1]), _mm256_add_ps(s4[2], s4[3])));
-    sum += block_sum[b];
+    const __m256 block = _mm256_add_ps(_mm256_add_ps(s4[0], s4[1]), _mm256_add_ps(s4[2], s4[3]));
+    _mm256_storeu_ps(block_lanes + kBlockLanes * b, block);
+    total = _mm256_add_ps(total, block);
   }
-  return sum;
+  return total;
 }
 
 }  // namespace
@@ -260,11 +261,11 @@ EntropyAndWeights entropy_and_weights_avx2(const float* z, size_t n, float* scra
       // No clamp needed when even the smallest logit's d = (z - m)·log2 e stays above -125 (with a margin for the
       // rounding of the FMA): the usual case, since logits rarely span 80 nats.
       const bool clamp = !((mm.min - m) * kLog2e > kClampLog2 + 1.0f);
-      chunk_sum = clamp ? entropy_blocks<true>(z, b0, b1, shift, block_sum, t)
-                        : entropy_blocks<false>(z, b0, b1, shift, block_sum, t);
+      chunk_sum = hsum(clamp ? entropy_blocks<true>(z, b0, b1, shift, block_sum, t)
+                             : entropy_blocks<false>(z, b0, b1, shift, block_sum, t));
       tsum += kLn2 * static_cast<double>(hsum(_mm256_add_ps(_mm256_add_ps(t[0], t[1]), _mm256_add_ps(t[2], t[3]))));
     } else {
-      std::fill(block_sum + b0, block_sum + b1, 0.0f);  // everything so far is masked
+      std::fill(block_sum + kBlockLanes * b0, block_sum + kBlockLanes * b1, 0.0f);  // everything so far is masked
     }
     if (b1 - b0 == kBlock) super[c] = static_cast<float>(chunk_sum);
     sum += chunk_sum;
@@ -281,12 +282,12 @@ EntropyAndWeights entropy_and_weights_avx2(const float* z, size_t n, float* scra
     const size_t b0 = c * kBlock, b1 = std::min(blocks, b0 + kBlock);
     const float f = rescale_factor(refs[c], m);
     if (f != 1.0f)
-      for (size_t b = b0; b < b1; ++b) block_sum[b] *= f;
+      for (size_t i = kBlockLanes * b0; i < kBlockLanes * b1; ++i) block_sum[i] *= f;
     if (b1 - b0 == kBlock) {
       super[c] *= f;
       total += super[c];
     } else {
-      for (size_t b = b0; b < b1; ++b) total += block_sum[b];
+      for (size_t b = b0; b < b1; ++b) total += block_total(block_sum + kBlockLanes * b);
     }
   }
   float tail[kBlock];  // (n % kBlock) the tail's weights, as block_weights_avx2 gives them

@@ -26,7 +26,11 @@ Proposal propose(const float* logits, size_t n, float max, const float* block_su
     cum += super[sb];
     b = (sb + 1) * kWeightBlock;
   }
-  for (; b < blocks && cum + block_sums[b] <= target; ++b) cum += block_sums[b];
+  for (; b < blocks; ++b) {
+    const float block = block_total(block_sums + kBlockLanes * b);
+    if (cum + block > target) break;
+    cum += block;
+  }
   const size_t blocks_total = (n + kWeightBlock - 1) / kWeightBlock;
   const float* refs = superblock_refs(block_sums, n);
   float w[kWeightBlock];  // (kWeightBlock) the weights of the block being scanned, against the final max

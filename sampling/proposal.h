@@ -13,11 +13,19 @@ inline constexpr float kNegligibleWeight = 1e-30f;  // weights below this are ma
 
 inline constexpr size_t kSuperblock = kWeightBlock * kWeightBlock;  // elements per superblock
 
-// Scratch of the sums, in floats: one per whole block (n / kWeightBlock + 1), one per whole superblock, then the
+// Scratch of the sums, in floats: each whole block's sum as 8 partial sums (the vector lanes the pass summed in;
+// reducing them costs more than the proposals that need a few of them), one sum per whole superblock, then the
 // reference each superblock's weights were computed against (one per superblock, the last one partial).
-inline size_t block_sums_floats(size_t n) { return n / kWeightBlock + 2 * (n / kSuperblock) + 4; }
-inline float* superblock_sums(float* block_sums, size_t n) { return block_sums + n / kWeightBlock + 1; }
-inline const float* superblock_sums(const float* block_sums, size_t n) { return block_sums + n / kWeightBlock + 1; }
+inline constexpr size_t kBlockLanes = 8;
+inline size_t block_sums_floats(size_t n) { return kBlockLanes * (n / kWeightBlock) + 2 * (n / kSuperblock) + 4; }
+inline float* superblock_sums(float* block_sums, size_t n) { return block_sums + kBlockLanes * (n / kWeightBlock); }
+inline const float* superblock_sums(const float* block_sums, size_t n) {
+  return block_sums + kBlockLanes * (n / kWeightBlock);
+}
+// A block's sum from its partial sums, in one fixed order wherever it is taken.
+inline float block_total(const float* lanes) {
+  return ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6])) + ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7]));
+}
 // The pass computes a superblock's weights against the running max m_s at that point (one pass, no max pass first)
 // and then scales its sums by e^(m_s - m); a weight is e^(z - m_s) · e^(m_s - m), computed in that order.
 inline float* superblock_refs(float* block_sums, size_t n) { return superblock_sums(block_sums, n) + n / kSuperblock + 1; }
