@@ -67,25 +67,32 @@ MinMax min_max_of(const float* z, size_t n) {
 // returns the lanes' total over the blocks. kClamp: some d may fall below 2^-125 (a masked token, or logits 86 nats
 // below the max), so d is clamped first; a superblock whose min is close enough to the max skips that instruction.
 template <bool kClamp>
-__m256 entropy_blocks(const float* z, size_t b0, size_t b1, __m256 shift, float* block_lanes, __m256 (&t)[4]) {
+__m256 entropy_blocks(const float* z, size_t b0, size_t b1, __m256 shift, float* block_lanes, __m256& t_out) {
   const __m256 scale = _mm256_set1_ps(kLog2e), lo = _mm256_set1_ps(kClampLog2), zero = _mm256_setzero_ps();
-  __m256 total = zero;
+  // Two accumulators each, held in locals: with the exp's constants that is what fits in the 16 registers (four
+  // spilled, and a t passed by reference was reloaded around every store, since a float* store may alias it).
+  __m256 total = zero, t0 = zero, t1 = zero;
   for (size_t b = b0; b < b1; ++b) {
     const float* zb = z + b * kBlock;
-    __m256 s4[4] = {zero, zero, zero, zero};
-    for (int v = 0; v < 8; v += 4) {
-      for (int u = 0; u < 4; ++u) {
-        __m256 d = _mm256_fmadd_ps(_mm256_loadu_ps(zb + 8 * (v + u)), scale, shift);
-        if constexpr (kClamp) d = _mm256_max_ps(d, lo);
-        const __m256 e = exp2_in_range(d);
-        s4[u] = _mm256_add_ps(s4[u], e);
-        t[u] = _mm256_fmadd_ps(e, d, t[u]);
+    __m256 s0 = zero, s1 = zero;
+    for (int v = 0; v < 8; v += 2) {
+      __m256 d0 = _mm256_fmadd_ps(_mm256_loadu_ps(zb + 8 * v), scale, shift);
+      __m256 d1 = _mm256_fmadd_ps(_mm256_loadu_ps(zb + 8 * v + 8), scale, shift);
+      if constexpr (kClamp) {
+        d0 = _mm256_max_ps(d0, lo);
+        d1 = _mm256_max_ps(d1, lo);
       }
+      const __m256 e0 = exp2_in_range(d0), e1 = exp2_in_range(d1);
+      s0 = _mm256_add_ps(s0, e0);
+      s1 = _mm256_add_ps(s1, e1);
+      t0 = _mm256_fmadd_ps(e0, d0, t0);
+      t1 = _mm256_fmadd_ps(e1, d1, t1);
     }
-    const __m256 block = _mm256_add_ps(_mm256_add_ps(s4[0], s4[1]), _mm256_add_ps(s4[2], s4[3]));
+    const __m256 block = _mm256_add_ps(s0, s1);
     _mm256_storeu_ps(block_lanes + kBlockLanes * b, block);
     total = _mm256_add_ps(total, block);
   }
+  t_out = _mm256_add_ps(t0, t1);
   return total;
 }
 
@@ -257,13 +264,13 @@ EntropyAndWeights entropy_and_weights_avx2(const float* z, size_t n, float* scra
     double chunk_sum = 0;
     if (m > -std::numeric_limits<float>::infinity()) {
       const __m256 shift = _mm256_set1_ps(-m * kLog2e);
-      __m256 t[4] = {zero, zero, zero, zero};
+      __m256 t = zero;
       // No clamp needed when even the smallest logit's d = (z - m)·log2 e stays above -125 (with a margin for the
       // rounding of the FMA): the usual case, since logits rarely span 80 nats.
       const bool clamp = !((mm.min - m) * kLog2e > kClampLog2 + 1.0f);
       chunk_sum = hsum(clamp ? entropy_blocks<true>(z, b0, b1, shift, block_sum, t)
                              : entropy_blocks<false>(z, b0, b1, shift, block_sum, t));
-      tsum += kLn2 * static_cast<double>(hsum(_mm256_add_ps(_mm256_add_ps(t[0], t[1]), _mm256_add_ps(t[2], t[3]))));
+      tsum += kLn2 * static_cast<double>(hsum(t));
     } else {
       std::fill(block_sum + kBlockLanes * b0, block_sum + kBlockLanes * b1, 0.0f);  // everything so far is masked
     }
