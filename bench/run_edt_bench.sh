@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every edt bench figure of bench/RESULTS.md in one go: makes the random-weight models (S, M, L shapes) in MODELS
-# (default /tmp/models; ~3 GiB), then runs the engine's own benchmark on each. Takes about 25 minutes on 2 cores.
+# (default /tmp/models; ~9 GiB), then runs the engine's own benchmark on each. Takes about 15 minutes on 2 cores
+# once the models exist.
 #   ./bench/run_edt_bench.sh > bench/edt_bench_$(date +%F).txt
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +24,9 @@ for t in f32 f16 q8_0 q4_0; do
 done
 for t in q8_0 q4_0; do
   echo "=== L $t"; "$EDT" bench -m "$(model L $t)" -p 128 -n 32 -t 2 -r 3
+done
+for t in f32 f16; do  # 4.4 and 2.2 GB files: fewer tokens
+  echo "=== L $t"; "$EDT" bench -m "$(model L $t)" -p 128 -n 16 -t 2 -r 3
 done
 for c in f32 f16; do
   echo "=== M q8_0 at depth 2048, KV cache $c"

@@ -2,8 +2,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 
 #include "engine/attention.h"
+#include "engine/ops/dequant.h"
 #include "engine/ops/dot_kernels.h"
 #include "engine/ops/elementwise.h"
 #include "engine/ops/linear.h"
@@ -79,6 +81,23 @@ TEST(DotKernels, RowsKernelsMatchReference) {
           EXPECT_NEAR(simd[r], ref[r], 1e-5 * norm + 1e-6) << ggml_traits(type).name << " n=" << n << " row " << r;
         }
       }
+    }
+  }
+}
+
+// The AVX2 row conversions of the GEMM path give the references' floats bit for bit.
+TEST(Dequant, Avx2RowsEqualTheReferences) {
+  if (detect_isa() == Isa::Scalar) GTEST_SKIP() << "no AVX2";
+  for (GgmlType type : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0}) {
+    const bool blocked = type == GgmlType::Q8_0 || type == GgmlType::Q4_0;
+    for (size_t n : {1u, 7u, 8u, 33u, 100u, 1000u}) {
+      if (blocked) n = (n + 31) / 32 * 32;
+      const auto values = test::random_floats(n, static_cast<uint32_t>(n) + 3);
+      const auto row = quantized_rows(type, values, 1, n);
+      std::vector<float> ref(n), simd(n);
+      dequantize_row(type, row.data(), ref.data(), n);
+      dequantize_row_avx2(type, row.data(), simd.data(), n);
+      EXPECT_EQ(0, std::memcmp(ref.data(), simd.data(), n * sizeof(float))) << ggml_traits(type).name << " n=" << n;
     }
   }
 }

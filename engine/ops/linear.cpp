@@ -8,9 +8,15 @@
 #include <mutex>
 #include <vector>
 
+#include "engine/ops/dequant.h"
 #include "weights/quant_blocks.h"
 
 namespace edt {
+
+void dequantize_row_for(Isa isa, GgmlType type, const void* src, float* dst, size_t n) {
+  if (isa == Isa::Avx2) dequantize_row_avx2(type, src, dst, n);
+  else dequantize_row(type, src, dst, n);
+}
 
 WeightMatrix bind_weight_matrix(GgmlType type, const uint8_t* data, size_t rows, size_t cols, Isa isa) {
   return WeightMatrix{type, data, rows, cols, *ggml_row_bytes(type, cols), dot_rows_kernel(type, isa),
@@ -80,7 +86,7 @@ void matmul(const WeightMatrix& w, const float* x, size_t n, float* y, float* sc
     float* rows_f32 = scratch + static_cast<size_t>(omp_get_thread_num()) * kGemmBlockRows * w.cols;
     for (size_t r0 = r_begin; r0 < r_end; r0 += kGemmBlockRows) {
       const size_t block = std::min(kGemmBlockRows, r_end - r0);
-      for (size_t r = 0; r < block; ++r) dequantize_row(w.type, w.row(r0 + r), rows_f32 + r * w.cols, w.cols);
+      for (size_t r = 0; r < block; ++r) dequantize_row_for(w.isa, w.type, w.row(r0 + r), rows_f32 + r * w.cols, w.cols);
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_i, static_cast<blasint>(block), cols, 1.0f, x, cols,
                   rows_f32, cols, 0.0f, y + r0, ldc);
     }
