@@ -28,6 +28,9 @@ done
 for t in f32 f16; do  # 4.4 and 2.2 GB files: fewer tokens
   echo "=== L $t"; "$EDT" bench -m "$(model L $t)" -p 128 -n 16 -t 2 -r 3
 done
+for t in q8_0 q4_0; do  # Llama-3.2-1B: vocabulary 128,256, tied embeddings
+  echo "=== llama3.2-1b $t"; "$EDT" bench -m "$(model llama3.2-1b $t)" -p 128 -n 32 -t 2 -r 3
+done
 for c in f32 f16; do
   echo "=== M q8_0 at depth 2048, KV cache $c"
   "$EDT" bench -m "$(model M q8_0)" -p 0 -n 32 -t 2 -r 3 --depth 2048 --cache-type "$c"
