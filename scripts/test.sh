@@ -3,7 +3,7 @@
 # then the whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer (+ LeakSanitizer) in build-asan/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/build.sh
+./scripts/build.sh edt edt_tests
 (cd build && ctest --output-on-failure -j"$(nproc)")
 ./scripts/fuzz.sh "${EDT_FUZZ_SECONDS:-10}"
 cmake --preset asan >/dev/null
