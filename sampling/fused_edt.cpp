@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "engine/ops/elementwise.h"
+
 namespace edt {
 
 double edt_temperature(double entropy, const EdtParams& p) {
@@ -77,8 +79,8 @@ int32_t draw_at_temperature_ref(const float* logits, size_t n, float max, double
   return last_nonzero;
 }
 
-EntropyAndWeights entropy_and_weights_ref(const float* logits, size_t n, float* scratch) {
-  EntropyAndWeights r;
+EntropyAndSums entropy_and_sums_ref(const float* logits, size_t n, float* scratch) {
+  EntropyAndSums r;
   r.stats = entropy_stats_ref(logits, n);
   const size_t blocks = n / kWeightBlock;
   float* super = superblock_sums(scratch, n);
@@ -117,8 +119,8 @@ double sum_at_temperature_ref(const float* logits, size_t n, float max, double t
 FusedDrawResult fused_edt_draw(const float* logits, size_t n, const EdtParams& p, double temperature_override,
                                Rng& rng, float* scratch, Isa isa, bool want_probability, int max_proposals) {
   const bool avx2 = isa == Isa::Avx2;
-  const EntropyAndWeights ew = avx2 ? entropy_and_weights_avx2(logits, n, scratch)
-                                    : entropy_and_weights_ref(logits, n, scratch);
+  const EntropyAndSums ew = avx2 ? entropy_and_sums_avx2(logits, n, scratch)
+                                    : entropy_and_sums_ref(logits, n, scratch);
   const EntropyStats& st = ew.stats;
   FusedDrawResult r;
   r.entropy = st.entropy;

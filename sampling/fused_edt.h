@@ -64,12 +64,12 @@ inline size_t fused_scratch_floats(size_t n) {
 // Pass 1: entropy statistics, plus the sums of the weights w_i = e^(z_i - m) per block and superblock in scratch
 // (block_sums_floats(n)) and their total with the tail. The argmax is left at -1 by the AVX2 version: only a
 // greedy step needs it, and finding it is another scan.
-struct EntropyAndWeights {
+struct EntropyAndSums {
   EntropyStats stats;
   double weight_total = 0;
 };
-EntropyAndWeights entropy_and_weights_ref(const float* logits, size_t n, float* scratch);
-EntropyAndWeights entropy_and_weights_avx2(const float* logits, size_t n, float* scratch);
+EntropyAndSums entropy_and_sums_ref(const float* logits, size_t n, float* scratch);
+EntropyAndSums entropy_and_sums_avx2(const float* logits, size_t n, float* scratch);
 
 // Index of the first element equal to value, which is present (the argmax, given the max).
 int32_t index_of_first_avx2(const float* logits, size_t n, float value);
@@ -87,10 +87,10 @@ int32_t draw_at_temperature(const float* logits, size_t n, float max, double tem
 double sum_at_temperature_ref(const float* logits, size_t n, float max, double temperature);
 double sum_at_temperature_avx2(const float* logits, size_t n, float max, double temperature);
 
-// out[i] = e^(z_i - max) for n logits; returns their sum. Vectorised where the CPU allows (relative error 3e-6).
+// out[i] = e^(z_i - max) for n logits; returns their sum. Vectorised where the CPU allows (relative error 3e-6;
+// the AVX2 version is the engine's, engine/ops/elementwise.h).
 double exp_shifted(const float* logits, size_t n, float max, float* out);
 double exp_shifted_ref(const float* logits, size_t n, float max, float* out);
-double exp_shifted_avx2(const float* logits, size_t n, float max, float* out);
 
 // Proposals tried before the exact second pass takes over (each costs ~0.3 µs; the acceptance rate is
 // Σ e^((z-m)/T) / Σ e^(z-m), typically 0.3..1 for EDT's temperatures).

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <limits>
 
+#include "engine/ops/elementwise.h"
 #include "sampling/fused_edt.h"
 
 namespace edt {
@@ -24,20 +25,6 @@ using avx2::kLn2;
 using avx2::kLog2e;
 
 constexpr size_t kBlock = kWeightBlock;  // elements per block sum (8 vectors)
-
-float max_of(const float* z, size_t n) {
-  __m256 m0 = _mm256_set1_ps(-std::numeric_limits<float>::infinity()), m1 = m0, m2 = m0, m3 = m0;
-  size_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    m0 = _mm256_max_ps(m0, _mm256_loadu_ps(z + i));
-    m1 = _mm256_max_ps(m1, _mm256_loadu_ps(z + i + 8));
-    m2 = _mm256_max_ps(m2, _mm256_loadu_ps(z + i + 16));
-    m3 = _mm256_max_ps(m3, _mm256_loadu_ps(z + i + 24));
-  }
-  float max = hmax(_mm256_max_ps(_mm256_max_ps(m0, m1), _mm256_max_ps(m2, m3)));
-  for (; i < n; ++i) max = std::max(max, z[i]);
-  return max;
-}
 
 struct MinMax {
   float min, max;
@@ -112,7 +99,7 @@ int32_t index_of_first_avx2(const float* z, size_t n, float value) {
 
 EntropyStats entropy_stats_avx2(const float* z, size_t n) {
   EntropyStats st;
-  const float max = max_of(z, n);
+  const float max = max_avx2(z, n);
   st.max = max;
   if (!(max > -std::numeric_limits<float>::infinity())) return st;  // everything masked: H = 0, token 0
   st.argmax = index_of_first_avx2(z, n, max);
@@ -142,23 +129,6 @@ EntropyStats entropy_stats_avx2(const float* z, size_t n) {
   st.sum_exp = sum;
   st.entropy = std::max(0.0, std::log(sum) - tsum / sum);
   return st;
-}
-
-double exp_shifted_avx2(const float* z, size_t n, float max, float* out) {
-  const __m256 scale = _mm256_set1_ps(kLog2e), shift = _mm256_set1_ps(-max * kLog2e);
-  __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
-  size_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const __m256 e0 = exp2_clamped(_mm256_fmadd_ps(_mm256_loadu_ps(z + i), scale, shift));
-    const __m256 e1 = exp2_clamped(_mm256_fmadd_ps(_mm256_loadu_ps(z + i + 8), scale, shift));
-    _mm256_storeu_ps(out + i, e0);
-    _mm256_storeu_ps(out + i + 8, e1);
-    a0 = _mm256_add_ps(a0, e0);
-    a1 = _mm256_add_ps(a1, e1);
-  }
-  double total = hsum(_mm256_add_ps(a0, a1));
-  for (; i < n; ++i) total += out[i] = static_cast<float>(std::exp(static_cast<double>(z[i]) - max));
-  return total;
 }
 
 // scratch: n weights, then one sum per block of 64.
@@ -213,7 +183,7 @@ int32_t draw_at_temperature_avx2(const float* z, size_t n, float max, double tem
   return last;
 }
 
-// One block's weights exactly as entropy_and_weights_avx2 computes them: the vector path for a whole block, the
+// One block's weights exactly as entropy_and_sums_avx2 computes them: the vector path for a whole block, the
 // scalar one for the tail.
 void block_weights_avx2(const float* z, size_t count, float ref, float* out) {
   if (!(ref > -std::numeric_limits<float>::infinity())) {  // a superblock of masked tokens only
@@ -232,8 +202,8 @@ void block_weights_avx2(const float* z, size_t count, float ref, float* out) {
     _mm256_storeu_ps(out + 8 * v, exp2_in_range(_mm256_max_ps(_mm256_fmadd_ps(_mm256_loadu_ps(z + 8 * v), scale, shift), lo)));
 }
 
-EntropyAndWeights entropy_and_weights_avx2(const float* z, size_t n, float* scratch) {
-  EntropyAndWeights r;
+EntropyAndSums entropy_and_sums_avx2(const float* z, size_t n, float* scratch) {
+  EntropyAndSums r;
   EntropyStats& st = r.stats;
   st.argmax = -1;  // found only if the step turns out greedy (index_of_first_avx2)
   // One pass, superblock by superblock (16 KiB: its max is taken, then it is read again from L1): the weights are

@@ -17,6 +17,11 @@ void softmax(float* x, size_t n);
 void softmax_ref(float* x, size_t n);
 void softmax_avx2(float* x, size_t n);
 
+// Its two halves, shared with the sampler: the largest of n values, and out[i] = e^(x_i - max) with their sum
+// (out may alias x; relative error 3e-6).
+float max_avx2(const float* x, size_t n);
+double exp_shifted_avx2(const float* x, size_t n, float max, float* out);
+
 // gate[i] = silu(gate[i]) * up[i]; dispatched like softmax.
 void swiglu(float* gate, const float* up, size_t n);
 void swiglu_ref(float* gate, const float* up, size_t n);
