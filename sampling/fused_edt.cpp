@@ -131,7 +131,7 @@ FusedDrawResult fused_edt_draw(const float* logits, size_t n, const EdtParams& p
     r.probability = 1.0;
     return r;
   }
-  if (r.temperature < 1.0 && ew.weight_total > 0) {
+  if (r.temperature < 1.0 && ew.weight_total > 0 && std::fabs(st.max) <= kProposalMaxLogit) {
     for (int k = 0; k < max_proposals; ++k) {
       const Proposal pr = propose(logits, n, st.max, scratch, ew.weight_total, rng.uniform(),
                                   avx2 ? block_weights_avx2 : block_weights_ref);

@@ -95,8 +95,13 @@ double exp_shifted_ref(const float* logits, size_t n, float max, float* out);
 // Proposals tried before the exact second pass takes over (each costs ~0.3 µs; the acceptance rate is
 // Σ e^((z-m)/T) / Σ e^(z-m), typically 0.3..1 for EDT's temperatures).
 inline constexpr int kMaxProposals = 16;
-// Bound on e^(d/T) / w_i over the stored weights w_i ≈ e^d (relative error ≤ 3e-6 from the exp polynomial).
-inline constexpr double kProposalBound = 1.0 + 1e-5;
+// Bound on e^(d/T) / w_i over the stored weights w_i ≈ e^d, d = z_i - m. Their relative error is the exp
+// polynomial's 2.7e-6, plus ln 2 times the error of (z - m)·log2 e as one FMA, z·log2 e - fl(m·log2 e): half an
+// ulp of m·log2 e (2.1e-5 for |m| < 709), plus d's own rounding (under 3e-6 down to d = -86 nats, where the clamp
+// starts). So the bound holds while |m| <= kProposalMaxLogit; past that (no real model's logits) the second pass
+// draws.
+inline constexpr double kProposalBound = 1.0 + 3e-5;
+inline constexpr float kProposalMaxLogit = 700.0f;
 
 // The whole fused step. temperature_override > 0 skips EDT and samples at that fixed temperature (the fused plain
 // temperature path); == 0 means EDT with p. Draws its uniforms from rng (a variable number of them: one or two per
