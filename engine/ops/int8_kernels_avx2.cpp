@@ -35,6 +35,24 @@ inline void prefetch_next_group(const uint8_t* next_group, size_t k) {
 inline void store_sums(__m256 (&acc)[4], float* y) { _mm_storeu_ps(y, avx2::hsum4(acc[0], acc[1], acc[2], acc[3])); }
 inline void store_sums(__m256 (&acc)[1], float* y) { y[0] = hsum(acc[0]); }
 
+// The rows' scales of block k times the activation block's scale, one float per row in out: four rows' f16
+// scales gathered with scalar loads (the integer units) into one vector and converted at once, instead of a scalar
+// f16 conversion, multiply and broadcast per row on the vector pipes, which bound Q4_0 decode. Q4_0 matvec from
+// L3 13% faster (one 2048 × 2048 matrix, 1 thread, best of 6 alternating runs); Q8_0 unchanged; same results.
+template <class Block, int kRows>
+inline void block_scales(const uint8_t* w, size_t row_bytes, size_t k, float dx, float* out) {
+  if constexpr (kRows == 4) {
+    uint64_t packed = 0;
+    for (int r = 0; r < 4; ++r)
+      packed |= uint64_t{reinterpret_cast<const Block*>(w + static_cast<size_t>(r) * row_bytes)[k].d} << (16 * r);
+    const __m128 d = _mm_cvtph_ps(_mm_cvtsi64_si128(static_cast<long long>(packed)));
+    _mm_storeu_ps(out, _mm_mul_ps(d, _mm_set1_ps(dx)));
+  } else {
+    for (int r = 0; r < kRows; ++r)
+      out[r] = half(reinterpret_cast<const Block*>(w + static_cast<size_t>(r) * row_bytes)[k].d) * dx;
+  }
+}
+
 // kRows rows of Q8_0 weights: maddubs needs one unsigned operand, so each block takes |x| (shared by the rows) and
 // the weights carrying x's sign. |x| ≤ 127 and |w| ≤ 127 keep the int16 pair sums below 32,767.
 template <int kRows>
@@ -44,13 +62,14 @@ inline void q8_0_row_group(const uint8_t* w, size_t row_bytes, const Activations
   for (size_t k = 0; k < blocks; ++k) {
     const __m256i xv = load32(x.blocks[k].qs);
     const __m256i x_abs = _mm256_sign_epi8(xv, xv);
-    const float dx = x.scales[k];
+    alignas(16) float scale[kRows];  // (kRows) row scale × activation scale for block k
+    block_scales<BlockQ8_0, kRows>(w, row_bytes, k, x.scales[k], scale);
     if constexpr (kRows == 4) prefetch_next_group<BlockQ8_0>(w + 16 * row_bytes, k);
     for (int r = 0; r < kRows; ++r) {
       const BlockQ8_0& b = reinterpret_cast<const BlockQ8_0*>(w + r * row_bytes)[k];
       const __m256i w_signed = _mm256_sign_epi8(load32(b.qs), xv);
       const __m256 s = widen_to_float(_mm256_maddubs_epi16(x_abs, w_signed));
-      acc[r] = _mm256_fmadd_ps(s, _mm256_set1_ps(half(b.d) * dx), acc[r]);
+      acc[r] = _mm256_fmadd_ps(s, _mm256_broadcast_ss(scale + r), acc[r]);
     }
   }
   store_sums(acc, y);
@@ -66,7 +85,8 @@ inline void q4_0_row_group(const uint8_t* w, size_t row_bytes, const Activations
   for (size_t k = 0; k < blocks; ++k) {
     const __m256i xv = load32(x.blocks[k].qs);
     const __m256i offset = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.q4_offsets + 16 * k));
-    const float dx = x.scales[k];
+    alignas(16) float scale[kRows];  // (kRows) row scale × activation scale for block k
+    block_scales<BlockQ4_0, kRows>(w, row_bytes, k, x.scales[k], scale);
     if constexpr (kRows == 4) prefetch_next_group<BlockQ4_0>(w + 16 * row_bytes, k);
     for (int r = 0; r < kRows; ++r) {
       const BlockQ4_0& b = reinterpret_cast<const BlockQ4_0*>(w + r * row_bytes)[k];
@@ -75,7 +95,7 @@ inline void q4_0_row_group(const uint8_t* w, size_t row_bytes, const Activations
       const __m256i both = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qs)));
       const __m256i nibbles = _mm256_and_si256(_mm256_srlv_epi32(both, high_half_by_4), low);
       const __m256 s = widen_to_float(_mm256_sub_epi16(_mm256_maddubs_epi16(nibbles, xv), offset));
-      acc[r] = _mm256_fmadd_ps(s, _mm256_set1_ps(half(b.d) * dx), acc[r]);
+      acc[r] = _mm256_fmadd_ps(s, _mm256_broadcast_ss(scale + r), acc[r]);
     }
   }
   store_sums(acc, y);
