@@ -1,7 +1,8 @@
 #pragma once
 // The fused EDT + draw path: a few linear passes over the raw logits, no sort, no candidate array.
-//   1. max, then one exp pass: w_i = e^(z_i-m), summed per block of 64 and per 4,096 into scratch, s = Σ w,
-//      t = Σ w·(z-m)  ->  H = ln s - t/s (nats)
+//   1. one exp pass: w_i = e^(z_i-m), summed per block of 64 and per 4,096 into scratch, s = Σ w,
+//      t = Σ w·(z-m)  ->  H = ln s - t/s (nats). The reference takes the max m first; the AVX2 pass weighs each
+//      superblock of 4,096 against the max so far and rescales (fused_edt_avx2.cpp).
 //   2. T = T0 · N^(θ/H)
 //   3. T < 1 (the usual case: EDT's T is at most T0): rejection sampling from the weights already in scratch.
 //      Propose i with probability w_i / s (inverse CDF over the block sums, proposal.h), accept it with probability
