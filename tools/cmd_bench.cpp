@@ -1,11 +1,9 @@
 // edt bench: the engine's own llama-bench. Prompt processing (pp) and generation (tg) in tokens/s, median and
 // spread of several runs, per thread count, next to this machine's read bandwidth measured in the same run, so
-// each generation figure is also a fraction of the bandwidth limit (bytes read per token / bandwidth).
+// each generation figure is also a fraction of the bandwidth limit (bytes read per token / bandwidth): each tg run
+// is paired with a bandwidth measurement taken just before it, and the table shows the medians of both the
+// bandwidths and the per-run fractions.
 #include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <omp.h>
 
 #include <chrono>
 #include <cmath>
@@ -15,6 +13,7 @@
 #include "engine/session.h"
 #include "sampling/rng.h"
 #include "tools/args.h"
+#include "tools/bandwidth_probe.h"
 #include "tools/cache_flags.h"
 #include "tools/commands.h"
 #include "tools/model_loader.h"
@@ -23,53 +22,6 @@
 
 namespace edt {
 namespace {
-
-// GB/s of summing a 1 GiB buffer with n threads (best of 3 after a warm-up pass).
-double read_bandwidth_gbs(int threads, Isa isa) {
-  const size_t n = (size_t{1} << 30) / sizeof(float);
-  std::vector<float> buf(n, 1.0f);  // (n) touched once so the pages exist
-  auto sum = isa == Isa::Avx2 ? sum_f32_avx2 : sum_f32_ref;
-  double best = 0;
-  for (int rep = 0; rep < 4; ++rep) {
-    const auto start = std::chrono::steady_clock::now();
-    float total = 0;
-#pragma omp parallel for num_threads(threads) reduction(+ : total) schedule(static)
-    for (long c = 0; c < threads; ++c) {
-      const size_t per = n / static_cast<size_t>(threads);
-      total += sum(buf.data() + static_cast<size_t>(c) * per, per);
-    }
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (total != static_cast<float>(n) && total < 0) std::printf("?");  // keep the sum alive
-    if (rep > 0) best = std::max(best, static_cast<double>(n * sizeof(float)) / s / 1e9);
-  }
-  return best;
-}
-
-// The bandwidths for each thread count, measured in a child process before this one starts any OpenMP thread, so
-// the 1 GiB buffer does not count in the benchmark's peak RSS.
-std::vector<double> measure_bandwidths(const std::vector<int>& threads, Isa isa) {
-  int fds[2];
-  if (pipe(fds) != 0) throw FormatError("bench: cannot create a pipe");
-  const pid_t pid = fork();
-  if (pid == 0) {
-    close(fds[0]);
-    for (int t : threads) {
-      const double gbs = read_bandwidth_gbs(t, isa);
-      if (write(fds[1], &gbs, sizeof gbs) != static_cast<ssize_t>(sizeof gbs)) _exit(1);
-    }
-    _exit(0);
-  }
-  close(fds[1]);
-  std::vector<double> out;
-  for (size_t i = 0; i < threads.size(); ++i) {
-    double gbs = 0;
-    if (pid < 0 || read(fds[0], &gbs, sizeof gbs) != static_cast<ssize_t>(sizeof gbs)) gbs = 0;
-    out.push_back(gbs);
-  }
-  close(fds[0]);
-  if (pid > 0) waitpid(pid, nullptr, 0);
-  return out;
-}
 
 std::vector<int32_t> random_ids(size_t n, uint32_t vocab, uint64_t seed) {
   Rng rng(seed);
@@ -117,7 +69,7 @@ int cmd_bench(int argc, char** argv) {
   const KvType kv_type = read_cache_type(args);
   for (int t : threads)
     if (t < 1) throw UsageError("bench: thread counts must be >= 1");
-  const std::vector<double> bandwidths = measure_bandwidths(threads, detect_isa());
+  BandwidthProbe probe(detect_isa());  // forks its helper now, before any OpenMP thread exists
   auto model = load_model_any(args.require("-m"));
   const LlamaHParams& hp = model->hparams();
   uint64_t weight_bytes = 0;
@@ -141,21 +93,22 @@ int cmd_bench(int argc, char** argv) {
   for (int p : prompts) max_prompt = std::max(max_prompt, static_cast<size_t>(p));
   for (size_t ti = 0; ti < threads.size(); ++ti) {
     const int t = threads[ti];
-    const double bw = bandwidths[ti];
     SessionOptions so;
     so.n_threads = t;
     so.kv_type = kv_type;
     so.n_ctx = static_cast<uint32_t>(std::max<size_t>(max_prompt, depth + 1) + n_gen + 1);
     Session session(model, so);
-    auto report = [&](const std::string& name, const std::vector<double>& tps, bool generation) {
+    // pct: per-run fractions of the bandwidth limit (generation), bws: the bandwidths measured next to the runs.
+    auto report = [&](const std::string& name, const std::vector<double>& tps, const std::vector<double>& bws,
+                      const std::vector<double>& pct) {
       double sd = 0;
       const double m = mean(tps);
       for (double x : tps) sd += (x - m) * (x - m);
       sd = tps.size() > 1 ? std::sqrt(sd / static_cast<double>(tps.size() - 1)) : 0.0;
-      const double med = quantile(tps, 0.5);
-      char limit[32] = "";
-      if (generation && bw > 0) std::snprintf(limit, sizeof limit, "%.1f%%", 100.0 * med * tg_bytes_per_token / (bw * 1e9));
-      std::printf("%-8d %-8s %12.2f %10.2f %9.1f GB/s %12s\n", t, name.c_str(), med, sd, bw, limit);
+      char limit[32] = "", bandwidth[32] = "";
+      if (!pct.empty()) std::snprintf(limit, sizeof limit, "%.1f%%", quantile(pct, 0.5));
+      if (!bws.empty()) std::snprintf(bandwidth, sizeof bandwidth, "%.1f GB/s", quantile(bws, 0.5));
+      std::printf("%-8d %-8s %12.2f %10.2f %14s %12s\n", t, name.c_str(), quantile(tps, 0.5), sd, bandwidth, limit);
       std::fflush(stdout);
     };
     for (int p : prompts) {
@@ -169,25 +122,31 @@ int cmd_bench(int argc, char** argv) {
         const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         if (r > 0) tps.push_back(p / s);
       }
-      report("pp" + std::to_string(p), tps, false);
+      report("pp" + std::to_string(p), tps, {}, {});
     }
     if (n_gen > 0) {
-      std::vector<double> tps;
+      std::vector<double> tps, bws, pct;
       const auto ids = random_ids(n_gen + depth + 1, hp.n_vocab, 9);
       for (int r = 0; r <= reps; ++r) {
         session.reset();
         session.prefill(std::span<const int32_t>(ids).first(depth + 1));
+        const double bw = r > 0 ? probe.measure(t) : 0.0;
         const auto start = std::chrono::steady_clock::now();
         for (size_t i = 0; i < n_gen; ++i) session.decode(ids[depth + 1 + i]);
         const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        if (r > 0) tps.push_back(static_cast<double>(n_gen) / s);
+        if (r == 0) continue;
+        tps.push_back(static_cast<double>(n_gen) / s);
+        if (bw > 0) {
+          bws.push_back(bw);
+          pct.push_back(100.0 * tps.back() * tg_bytes_per_token / (bw * 1e9));
+        }
       }
       std::string name = "tg" + std::to_string(n_gen);
       if (depth) {
         name += '@';
         name += std::to_string(depth);
       }
-      report(name, tps, true);
+      report(name, tps, bws, pct);
     }
   }
   rusage ru{};
