@@ -14,12 +14,17 @@ namespace edt {
 
 namespace {
 
+// Rows per prefill chunk: no chunk is longer than the context (a short context needs no 512-row buffers).
+uint32_t chunk_rows(const SessionOptions& options, uint32_t n_ctx) {
+  return std::max<uint32_t>(1, std::min(options.max_batch, n_ctx));
+}
+
 // The KV cache and the attention scratch of a session: checked against free memory before anything is allocated.
 uint32_t checked_context(const Model& model, const SessionOptions& options) {
   const LlamaHParams& hp = model.hparams();
   const uint32_t n_ctx = options.n_ctx ? options.n_ctx : hp.n_ctx_train;
   const uint64_t kv_bytes = KvCache::bytes_for(hp.n_layer, n_ctx, size_t{hp.n_head_kv} * hp.head_dim, options.kv_type);
-  const uint64_t scores_bytes = attention_scratch_floats(std::max<uint32_t>(1, std::min(options.max_batch, n_ctx)), n_ctx, hp.head_dim,
+  const uint64_t scores_bytes = attention_scratch_floats(chunk_rows(options, n_ctx), n_ctx, hp.head_dim,
                                                          options.kv_type, std::max(1, options.n_threads)) *
                                 sizeof(float);
   require_memory(kv_bytes + scores_bytes, read_memory_info().available_bytes,
@@ -33,8 +38,7 @@ uint32_t checked_context(const Model& model, const SessionOptions& options) {
 Session::Session(std::shared_ptr<const Model> model, const SessionOptions& options)
     : model_(std::move(model)),
       n_ctx_(checked_context(*model_, options)),
-      // No chunk is longer than the context: a short context needs no 512-row activation buffers.
-      max_batch_(std::max<uint32_t>(1, std::min(options.max_batch, n_ctx_))),
+      max_batch_(chunk_rows(options, n_ctx_)),
       n_threads_(std::max(1, options.n_threads)),
       cache_(model_->hparams().n_layer, n_ctx_, model_->hparams().n_head_kv, model_->hparams().head_dim,
              options.kv_type) {

@@ -282,7 +282,7 @@ EntropyAndSums entropy_and_sums_avx2(const float* z, size_t n, float* scratch) {
         sum += chunk_sum;
         tsum += kLn2 * static_cast<double>(hsum(t));
         if (range.max >= 0) {
-          const float cm = min_max_of(zc, count).max;
+          const float cm = max_avx2(zc, count);
           if (cm > m) {
             move_sums_to_max(sum, tsum, m, cm);
             m = cm;

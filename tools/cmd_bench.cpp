@@ -1,7 +1,7 @@
 // edt bench: the engine's own llama-bench. Prompt processing (pp) and generation (tg) in tokens/s, median and
 // spread of several runs, per thread count, next to this machine's read bandwidth measured in the same run, so
 // each generation figure is also a fraction of the bandwidth limit (bytes read per token / bandwidth): each tg run
-// is paired with a bandwidth measurement taken just before it, and the table shows the medians of both the
+// is paired with a bandwidth measurement taken right after it, and the table shows the medians of both the
 // bandwidths and the per-run fractions.
 #include <sys/resource.h>
 
@@ -130,11 +130,13 @@ int cmd_bench(int argc, char** argv) {
       for (int r = 0; r <= reps; ++r) {
         session.reset();
         session.prefill(std::span<const int32_t>(ids).first(depth + 1));
-        const double bw = r > 0 ? probe.measure(t) : 0.0;
         const auto start = std::chrono::steady_clock::now();
         for (size_t i = 0; i < n_gen; ++i) session.decode(ids[depth + 1 + i]);
         const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         if (r == 0) continue;
+        // After the run, not before: the probe's 1 GiB sweep would evict the weights of a model that fits in L3,
+        // and the prompt's KV rows, from the cache the timed run starts with.
+        const double bw = probe.measure(t);
         tps.push_back(static_cast<double>(n_gen) / s);
         if (bw > 0) {
           bws.push_back(bw);
