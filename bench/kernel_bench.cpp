@@ -35,7 +35,7 @@ struct MatrixSet {
     for (size_t r = 0; r < kRows; ++r) quantize_row(type, &values[r * kCols], &bytes[r * row_bytes], kCols);
     for (size_t m = 1; m < count; ++m)
       std::copy_n(bytes.begin(), kRows * row_bytes, bytes.begin() + static_cast<long>(m * kRows * row_bytes));
-    const Isa isa = detect_isa();
+    const Isa isa = process_isa();
     for (size_t m = 0; m < count; ++m)
       matrices.push_back(bind_weight_matrix(type, &bytes[m * kRows * row_bytes], kRows, kCols, isa));
   }

@@ -40,7 +40,7 @@ struct LogitBank {
 void run_chain(benchmark::State& state, SamplerParams p) {
   const auto n = static_cast<size_t>(state.range(0));
   LogitBank bank(n);
-  auto chain = p.build(n, detect_isa());
+  auto chain = p.build(n, process_isa());
   size_t i = 0;
   for (auto _ : state) benchmark::DoNotOptimize(chain->sample(bank.next(i++)));
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * n));
@@ -51,7 +51,7 @@ void run_chain(benchmark::State& state, SamplerParams p) {
 void run_fused_chain(benchmark::State& state, bool with_probability) {
   const auto n = static_cast<size_t>(state.range(0));
   LogitBank bank(n);
-  auto chain = SamplerParams{}.build(n, detect_isa());  // the defaults: EDT, T0 = 0.8, N = 0.8, θ = 1
+  auto chain = SamplerParams{}.build(n, process_isa());  // the defaults: EDT, T0 = 0.8, N = 0.8, θ = 1
   chain->set_report_probability(with_probability);
   if (!chain->fused()) state.SkipWithError("the default chain is not fused");
   size_t i = 0;

@@ -46,7 +46,7 @@ void attention_single_query_plain(const float* q, const KvCache& cache, size_t l
       for (size_t i = 0; i < hd; ++i) dot += qh[i] * kv_at(k, i, type);
       att[p] = dot * s.scale;
     }
-    softmax(att, n_pos);
+    softmax(att, n_pos, Isa::Scalar);  // the plain route is the reference
     float* o = out + static_cast<size_t>(h) * hd;
     std::fill_n(o, hd, 0.0f);
     for (size_t p = 0; p < n_pos; ++p) {
@@ -71,7 +71,7 @@ void attention(const float* q, const KvCache& cache, size_t layer, size_t pos0, 
   const size_t per_thread = scratch_floats / static_cast<size_t>(n_threads);
   if (n < kBatchedMinQueries) {
     for (size_t t = 0; t < n; ++t) {
-      if (isa == Isa::Avx2 && hd % 8 == 0)
+      if (isa >= Isa::Avx2 && hd % 8 == 0)
         attention_decode_avx2(q + t * q_dim, cache, layer, pos0 + t + 1, s, scratch, per_thread, out + t * q_dim,
                               n_threads);
       else
@@ -116,7 +116,7 @@ void attention(const float* q, const KvCache& cache, size_t layer, size_t pos0, 
       for (size_t r = 0; r < rows; ++r) {
         float* row = scores + r * n_pos;
         const size_t visible = pos0 + t0 + r + 1;  // causal: positions 0 .. own position
-        softmax(row, visible);
+        softmax(row, visible, isa);
         std::fill(row + visible, row + n_pos, 0.0f);
       }
       // out_h (rows, hd) = P (rows, n_pos) · V_h (n_pos, hd)

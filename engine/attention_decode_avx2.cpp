@@ -1,6 +1,6 @@
 #include <immintrin.h>
 
-#include "engine/ops/avx2_util.h"
+#include "cpu/vec_avx2.h"
 
 #include <omp.h>
 
@@ -140,7 +140,7 @@ void heads_pass(const float* q, const KvCache& cache, size_t layer, size_t kv_he
   if constexpr (kHeads == 4) {
     _mm_store_ps(inv_sum, softmax_weights4(scores, n_pos));
   } else {
-    softmax(scores, n_pos);  // normalised already
+    softmax_avx2(scores, n_pos);  // normalised already
     inv_sum[0] = 1.0f;
   }
   values_pass<kType, kHeads>(scores, inv_sum, cache.v_head(layer, kv_head), row_bytes, n_pos, hd, out);

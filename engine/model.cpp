@@ -56,29 +56,29 @@ std::string blk(uint32_t i, const char* rest) { return "blk." + std::to_string(i
 
 }  // namespace
 
-std::shared_ptr<Model> Model::load(const std::string& path) {
+std::shared_ptr<Model> Model::load(const std::string& path, Isa isa) {
   auto file = std::make_shared<MappedFile>(path);
   // Mapped weights can exceed free memory (the kernel pages them), but not the machine's memory: then every token
   // would read them from disk.
   require_memory(file->size(), read_memory_info().total_bytes, path + ": the model file");
   std::shared_ptr<Model> m(new Model());
   m->storage_ = file;
-  m->bind(file->bytes(), path);
+  m->bind(file->bytes(), path, isa);
   return m;
 }
 
-std::shared_ptr<Model> Model::from_bytes(std::vector<uint8_t> bytes, const std::string& source) {
+std::shared_ptr<Model> Model::from_bytes(std::vector<uint8_t> bytes, const std::string& source, Isa isa) {
   auto owned = std::make_shared<std::vector<uint8_t>>(std::move(bytes));
   std::shared_ptr<Model> m(new Model());
   m->storage_ = owned;
-  m->bind(*owned, source);
+  m->bind(*owned, source, isa);
   return m;
 }
 
-void Model::bind(std::span<const uint8_t> bytes, const std::string& source) {
+void Model::bind(std::span<const uint8_t> bytes, const std::string& source, Isa isa) {
   gguf_ = parse_gguf(bytes, source);
   hp_ = read_model_config(gguf_);
-  isa_ = detect_isa();
+  isa_ = isa;
   const Binder b(gguf_, isa_);
   const uint64_t dim = hp_.n_embd, q_dim = uint64_t{hp_.n_head} * hp_.head_dim;
   const uint64_t kv_dim = uint64_t{hp_.n_head_kv} * hp_.head_dim, ff = hp_.n_ff, vocab = hp_.n_vocab;

@@ -34,10 +34,12 @@ struct ModelWeights {
 
 class Model {
  public:
-  // Loads a GGUF file (memory-mapped, zero-copy).
-  static std::shared_ptr<Model> load(const std::string& path);
+  // Loads a GGUF file (memory-mapped, zero-copy). isa: the level every kernel of this model and its sessions runs
+  // at (the process's level unless a caller such as a test asks for another one the CPU has).
+  static std::shared_ptr<Model> load(const std::string& path, Isa isa = process_isa());
   // Loads GGUF bytes held in memory (e.g. converted on the fly); the model keeps them.
-  static std::shared_ptr<Model> from_bytes(std::vector<uint8_t> bytes, const std::string& source);
+  static std::shared_ptr<Model> from_bytes(std::vector<uint8_t> bytes, const std::string& source,
+                                           Isa isa = process_isa());
 
   const LlamaHParams& hparams() const { return hp_; }
   const ModelWeights& weights() const { return w_; }
@@ -47,7 +49,7 @@ class Model {
 
  private:
   Model() = default;
-  void bind(std::span<const uint8_t> bytes, const std::string& source);
+  void bind(std::span<const uint8_t> bytes, const std::string& source, Isa isa);
 
   std::shared_ptr<const void> storage_;  // the mapping or the byte vector the tensors point into
   GgufFile gguf_;

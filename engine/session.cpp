@@ -152,7 +152,7 @@ void Session::forward(const int32_t* tokens, size_t n, float* out, bool all_rows
     }
     const MatvecTask gate_up[] = {{&L.w_gate, gate_.data()}, {&L.w_up, up_.data()}};
     matmul_group(gate_up, xn_.data(), n, scratch, threads);
-    for (size_t t = 0; t < n; ++t) swiglu(&gate_[t * ff], &up_[t * ff], ff);
+    for (size_t t = 0; t < n; ++t) swiglu(&gate_[t * ff], &up_[t * ff], ff, model_->isa());
     matmul(L.w_down, gate_.data(), n, proj_.data(), scratch, threads);
     for (size_t t = 0; t < n; ++t) add_in_place(&x_[t * dim], &proj_[t * dim], dim);
   }

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "engine/session.h"
+#include "sampling/sampler_kernels.h"
 #include "sampling/fused_edt.h"
 #include "weights/error.h"
 
@@ -139,7 +140,7 @@ std::vector<EvalResult> run_evaluation(std::shared_ptr<const Model> model, const
           for (size_t i = 0; i < opt.continuation_tokens; ++i) {
             std::copy(last.begin(), last.end(), logits.begin());
             // The model's own log-likelihood of the sampled token: log softmax of the raw logits at T = 1.
-            const EntropyStats st = entropy_stats(logits.data(), vocab);
+            const EntropyStats st = sampler_kernels(model->isa()).entropy_stats(logits.data(), vocab);
             const int32_t token = chain->sample(logits);
             ll += static_cast<double>(last[static_cast<size_t>(token)]) - st.max - std::log(st.sum_exp);
             chain->accept(token);

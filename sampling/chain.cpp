@@ -53,7 +53,7 @@ int32_t SamplerChain::sample(std::span<float> logits) {
   c.scratch2 = scratch2_.data();
   c.size = c.n_vocab = n_vocab_;
   c.full_logits = logits.data();
-  SamplingContext ctx{rng_, report_};
+  SamplingContext ctx{rng_, report_, sampler_kernels(isa_)};
   using clock = std::chrono::steady_clock;
   const size_t plain = fused_ ? fused_from_ : stages_.size();
   bool snapshot_taken = false;

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "engine/ops/elementwise.h"
+#include "sampling/sampler_kernels.h"
 
 namespace edt {
 
@@ -35,27 +35,10 @@ EntropyStats entropy_stats_ref(const float* logits, size_t n) {
   return st;
 }
 
-EntropyStats entropy_stats(const float* logits, size_t n) {
-  static const bool avx2 = detect_isa() == Isa::Avx2;
-  return avx2 ? entropy_stats_avx2(logits, n) : entropy_stats_ref(logits, n);
-}
-
-int32_t draw_at_temperature(const float* logits, size_t n, float max, double temperature, double u, float* scratch,
-                            double* probability) {
-  static const bool avx2 = detect_isa() == Isa::Avx2;
-  return avx2 ? draw_at_temperature_avx2(logits, n, max, temperature, u, scratch, probability)
-              : draw_at_temperature_ref(logits, n, max, temperature, u, scratch, probability);
-}
-
-double exp_shifted_ref(const float* logits, size_t n, float max, float* out) {
-  double total = 0;
-  for (size_t i = 0; i < n; ++i) total += out[i] = static_cast<float>(std::exp(static_cast<double>(logits[i]) - max));
-  return total;
-}
-
-double exp_shifted(const float* logits, size_t n, float max, float* out) {
-  static const bool avx2 = detect_isa() == Isa::Avx2;
-  return avx2 ? exp_shifted_avx2(logits, n, max, out) : exp_shifted_ref(logits, n, max, out);
+int32_t index_of_first_ref(const float* logits, size_t n, float value) {
+  for (size_t i = 0; i < n; ++i)
+    if (logits[i] == value) return static_cast<int32_t>(i);
+  return 0;
 }
 
 int32_t draw_at_temperature_ref(const float* logits, size_t n, float max, double temperature, double u, float*,
@@ -118,23 +101,22 @@ double sum_at_temperature_ref(const float* logits, size_t n, float max, double t
 
 FusedDrawResult fused_edt_draw(const float* logits, size_t n, const EdtParams& p, double temperature_override,
                                Rng& rng, float* scratch, Isa isa, bool want_probability, int max_proposals) {
-  const bool avx2 = isa == Isa::Avx2;
-  const EntropyAndSums ew = avx2 ? entropy_and_sums_avx2(logits, n, scratch)
-                                    : entropy_and_sums_ref(logits, n, scratch);
+  const SamplerKernels& kern = sampler_kernels(isa);
+  const EntropyAndSums ew = kern.entropy_and_sums(logits, n, scratch);
   const EntropyStats& st = ew.stats;
   FusedDrawResult r;
   r.entropy = st.entropy;
   r.temperature = temperature_override > 0 ? temperature_override : edt_temperature(st.entropy, p);
   if (r.temperature < kMinTemperature) {
     r.temperature = 0;
-    r.token = st.argmax >= 0 ? st.argmax : index_of_first_avx2(logits, n, st.max);
+    r.token = st.argmax >= 0 ? st.argmax : kern.index_of_first(logits, n, st.max);
     r.probability = 1.0;
     return r;
   }
   if (r.temperature < 1.0 && ew.weight_total > 0 && std::fabs(st.max) <= kProposalMaxLogit) {
     for (int k = 0; k < max_proposals; ++k) {
       const Proposal pr = propose(logits, n, st.max, scratch, ew.weight_total, rng.uniform(),
-                                  avx2 ? block_weights_avx2 : block_weights_ref);
+                                  kern.block_weights);
       const int32_t i = pr.index;
       const double d = static_cast<double>(logits[i]) - st.max;
       // Accept with e^(d/T) / (bound · w_i): the weight the proposal used, not e^d, so the exp polynomial's rounding
@@ -142,8 +124,7 @@ FusedDrawResult fused_edt_draw(const float* logits, size_t n, const EdtParams& p
       if (rng.uniform() * kProposalBound * pr.weight < std::exp(d / r.temperature)) {
         r.token = i;
         if (want_probability) {
-          const double total = avx2 ? sum_at_temperature_avx2(logits, n, st.max, r.temperature)
-                                    : sum_at_temperature_ref(logits, n, st.max, r.temperature);
+          const double total = kern.sum_at_temperature(logits, n, st.max, r.temperature);
           r.probability = std::exp(d / r.temperature) / total;
         }
         return r;
@@ -151,8 +132,7 @@ FusedDrawResult fused_edt_draw(const float* logits, size_t n, const EdtParams& p
     }
   }
   double probability = -1;
-  r.token = avx2 ? draw_at_temperature_avx2(logits, n, st.max, r.temperature, rng.uniform(), scratch, &probability)
-                 : draw_at_temperature_ref(logits, n, st.max, r.temperature, rng.uniform(), scratch, &probability);
+  r.token = kern.draw_at_temperature(logits, n, st.max, r.temperature, rng.uniform(), scratch, &probability);
   if (want_probability) r.probability = probability;
   return r;
 }

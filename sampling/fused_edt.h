@@ -18,7 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "engine/ops/dot_kernels.h"
+#include "cpu/isa.h"
 #include "sampling/proposal.h"
 #include "sampling/rng.h"
 
@@ -52,8 +52,6 @@ inline constexpr double kMinTemperature = 1e-3;
 double edt_temperature(double entropy, const EdtParams& p);
 
 EntropyStats entropy_stats_ref(const float* logits, size_t n);
-// The fastest version this CPU runs (chosen once).
-EntropyStats entropy_stats(const float* logits, size_t n);
 EntropyStats entropy_stats_avx2(const float* logits, size_t n);
 
 // Scratch of the fused path: the second pass's n weights and their block sums, which is more than the entropy
@@ -73,6 +71,7 @@ EntropyAndSums entropy_and_sums_ref(const float* logits, size_t n, float* scratc
 EntropyAndSums entropy_and_sums_avx2(const float* logits, size_t n, float* scratch);
 
 // Index of the first element equal to value, which is present (the argmax, given the max).
+int32_t index_of_first_ref(const float* logits, size_t n, float value);
 int32_t index_of_first_avx2(const float* logits, size_t n, float value);
 
 // The second pass: draws at temperature T > 0 given the max, overwriting scratch. u in [0, 1).
@@ -80,18 +79,11 @@ int32_t draw_at_temperature_ref(const float* logits, size_t n, float max, double
                                 double* probability);
 int32_t draw_at_temperature_avx2(const float* logits, size_t n, float max, double temperature, double u,
                                  float* scratch, double* probability);
-// The fastest draw this CPU runs (chosen once); scratch holds fused_scratch_floats(n).
-int32_t draw_at_temperature(const float* logits, size_t n, float max, double temperature, double u, float* scratch,
-                            double* probability);
 
 // Σ_i e^((z_i - max)/T): the chosen token's probability's denominator.
 double sum_at_temperature_ref(const float* logits, size_t n, float max, double temperature);
 double sum_at_temperature_avx2(const float* logits, size_t n, float max, double temperature);
 
-// out[i] = e^(z_i - max) for n logits; returns their sum. Vectorised where the CPU allows (relative error 3e-6;
-// the AVX2 version is the engine's, engine/ops/elementwise.h).
-double exp_shifted(const float* logits, size_t n, float max, float* out);
-double exp_shifted_ref(const float* logits, size_t n, float max, float* out);
 
 // Proposals tried before the exact second pass takes over (each costs ~0.3 µs; the acceptance rate is
 // Σ e^((z-m)/T) / Σ e^(z-m), typically 0.3..1 for EDT's temperatures).

@@ -4,13 +4,13 @@
 // light.
 #include <immintrin.h>
 
-#include "engine/ops/avx2_util.h"
+#include "cpu/vec_avx2.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
-#include "engine/ops/elementwise.h"
+#include "cpu/vector_math.h"
 #include "sampling/fused_edt.h"
 
 namespace edt {
@@ -139,7 +139,7 @@ int32_t index_of_first_avx2(const float* z, size_t n, float value) {
 
 EntropyStats entropy_stats_avx2(const float* z, size_t n) {
   EntropyStats st;
-  const float max = max_avx2(z, n);
+  const float max = max_f32_avx2(z, n);
   st.max = max;
   if (!(max > -std::numeric_limits<float>::infinity())) return st;  // everything masked: H = 0, token 0
   st.argmax = index_of_first_avx2(z, n, max);
@@ -282,7 +282,7 @@ EntropyAndSums entropy_and_sums_avx2(const float* z, size_t n, float* scratch) {
         sum += chunk_sum;
         tsum += kLn2 * static_cast<double>(hsum(t));
         if (range.max >= 0) {
-          const float cm = max_avx2(zc, count);
+          const float cm = max_f32_avx2(zc, count);
           if (cm > m) {
             move_sums_to_max(sum, tsum, m, cm);
             m = cm;

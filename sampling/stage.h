@@ -8,12 +8,14 @@
 
 #include "sampling/candidates.h"
 #include "sampling/rng.h"
+#include "sampling/sampler_kernels.h"
 
 namespace edt {
 
 struct SamplingContext {
   Rng& rng;
   StepReport& report;
+  const SamplerKernels& kernels;  // the chain's ISA level
 };
 
 class SamplerStage {

@@ -165,7 +165,10 @@ TEST(Session, PrefillInChunksEqualsOnePrefill) {
   const auto a = whole.prefill(ids);
   const std::vector<float> first(a.begin(), a.end());
   const auto b = chunked.prefill(ids);
-  EXPECT_LE(test::rel_l2(b.data(), first.data(), first.size()), 1e-6);
+  // Both are f32 with different summation orders (sgemm blocks its K loop per CPU and per row count, so the bound
+  // cannot be tighter than the rounding of a length-K sum: ~sqrt(K)·ε per layer, measured 1.0e-6 to 1.1e-6 on
+  // Xeon and Zen 4). 1e-5 (84 ε) holds on any CPU; a misplaced position or a lost KV row costs > 1e-2.
+  EXPECT_LE(test::rel_l2(b.data(), first.data(), first.size()), 1e-5);
   // Mixed: prefill half, decode the rest.
   Session mixed(model, whole_opt);
   mixed.prefill(std::span<const int32_t>(ids).first(20));

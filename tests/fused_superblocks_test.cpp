@@ -51,7 +51,7 @@ std::vector<Layout> layouts() {
 }
 
 TEST(FusedSuperblocks, SumsAndEntropyMatchTheReferenceOnEveryRoute) {
-  if (detect_isa() == Isa::Scalar) GTEST_SKIP() << "no AVX2";
+  if (process_isa() == Isa::Scalar) GTEST_SKIP() << "no AVX2";
   std::vector<float> ref_scratch(fused_scratch_floats(kN)), simd_scratch(fused_scratch_floats(kN));
   for (const Layout& l : layouts()) {
     SCOPED_TRACE(l.name);
@@ -76,7 +76,7 @@ TEST(FusedSuperblocks, SumsAndEntropyMatchTheReferenceOnEveryRoute) {
 // A proposal's weight is what the sums counted for that token: e^(z - max) within the accuracy the acceptance
 // bound assumes (fused_edt.h), whichever reference its superblock was weighed against.
 TEST(FusedSuperblocks, ProposalWeightsAreTheTokensWeights) {
-  if (detect_isa() == Isa::Scalar) GTEST_SKIP() << "no AVX2";
+  if (process_isa() == Isa::Scalar) GTEST_SKIP() << "no AVX2";
   std::vector<float> scratch(fused_scratch_floats(kN));
   for (const Layout& l : layouts()) {
     SCOPED_TRACE(l.name);
@@ -97,7 +97,7 @@ TEST(FusedSuperblocks, ProposalWeightsAreTheTokensWeights) {
 // counted in one bin). 200,000 draws at T = 0.3; 39 degrees of freedom, 0.001 level: 72.05. AVX2 only: the
 // scalar reference weighs everything against the max (no rescaling) and is tested on small vocabularies.
 TEST(FusedSuperblocks, DrawsMatchSoftmaxAcrossRescaledSuperblocks) {
-  if (detect_isa() == Isa::Scalar) GTEST_SKIP() << "no AVX2";
+  if (process_isa() == Isa::Scalar) GTEST_SKIP() << "no AVX2";
   constexpr size_t kN = 3 * kSuperblock + 100;
   std::vector<float> z(kN, -40.0f);
   std::vector<size_t> live;
@@ -113,7 +113,7 @@ TEST(FusedSuperblocks, DrawsMatchSoftmaxAcrossRescaledSuperblocks) {
   for (double& x : p) x /= total;
   std::vector<float> scratch(fused_scratch_floats(kN));
   {
-    const Isa isa = detect_isa();
+    const Isa isa = process_isa();
     Rng rng(21);
     std::vector<int> counts(live.size() + 1, 0);
     const int draws = 200000;

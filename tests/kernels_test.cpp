@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "cpu/vector_math.h"
 #include "engine/attention.h"
 #include "engine/ops/dequant.h"
 #include "engine/ops/dot_kernels.h"
@@ -23,7 +24,7 @@ std::vector<uint8_t> quantized_rows(GgmlType type, const std::vector<float>& val
 }
 
 TEST(DotKernels, SimdMatchesReference) {
-  if (detect_isa() == Isa::Scalar) GTEST_SKIP() << "no AVX2 on this CPU";
+  if (process_isa() == Isa::Scalar) GTEST_SKIP() << "no AVX2 on this CPU";
   for (GgmlType type : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0}) {
     const bool blocked = type == GgmlType::Q8_0 || type == GgmlType::Q4_0;
     for (size_t n : {1u, 7u, 8u, 15u, 31u, 32u, 33u, 96u, 100u, 257u, 1000u, 4099u}) {
@@ -45,7 +46,7 @@ TEST(Linear, MatvecAndGemmMatchReference) {
     const size_t rows = 300, cols = 96;  // rows > one GEMM block, not a multiple of it
     const auto values = test::random_floats(rows * cols, 5);
     const auto bytes = quantized_rows(type, values, rows, cols);
-    const WeightMatrix w = bind_weight_matrix(type, bytes.data(), rows, cols, detect_isa());
+    const WeightMatrix w = bind_weight_matrix(type, bytes.data(), rows, cols, process_isa());
     for (size_t n : {1u, 3u, 17u}) {
       const auto x = test::random_floats(n * cols, 9);
       std::vector<float> want(n * rows), got(n * rows), scratch(2 * kGemmBlockRows * cols);  // 2 threads
@@ -62,7 +63,7 @@ TEST(Linear, MatvecAndGemmMatchReference) {
 
 // The four-rows-at-a-time float kernels against the one-row references, on row counts around the group of four.
 TEST(DotKernels, RowsKernelsMatchReference) {
-  if (detect_isa() == Isa::Scalar) GTEST_SKIP() << "no AVX2 on this CPU";
+  if (process_isa() == Isa::Scalar) GTEST_SKIP() << "no AVX2 on this CPU";
   for (GgmlType type : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0}) {
     const bool blocked = type == GgmlType::Q8_0 || type == GgmlType::Q4_0;
     for (size_t n : {1u, 7u, 8u, 15u, 16u, 33u, 100u, 257u, 1000u}) {
@@ -87,7 +88,7 @@ TEST(DotKernels, RowsKernelsMatchReference) {
 
 // The AVX2 row conversions of the GEMM path give the references' floats bit for bit.
 TEST(Dequant, Avx2RowsEqualTheReferences) {
-  if (detect_isa() == Isa::Scalar) GTEST_SKIP() << "no AVX2";
+  if (process_isa() == Isa::Scalar) GTEST_SKIP() << "no AVX2";
   for (GgmlType type : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0}) {
     const bool blocked = type == GgmlType::Q8_0 || type == GgmlType::Q4_0;
     for (size_t n : {1u, 7u, 8u, 33u, 100u, 1000u}) {
@@ -105,7 +106,7 @@ TEST(Dequant, Avx2RowsEqualTheReferences) {
 // The integer kernels against their references on the same quantized activations, and the AVX2 activation
 // quantizer against the scalar one.
 TEST(Int8Kernels, SimdMatchesReference) {
-  if (detect_isa() == Isa::Scalar) GTEST_SKIP() << "no AVX2";
+  if (process_isa() == Isa::Scalar) GTEST_SKIP() << "no AVX2";
   for (size_t n : {32u, 64u, 96u, 288u, 1024u}) {
     const auto xv = test::random_floats(n, static_cast<uint32_t>(n) + 5);
     std::vector<BlockQ8_0> xq_simd(n / 32);
@@ -148,7 +149,7 @@ TEST(Elementwise, RmsnormSoftmaxRopeSwiglu) {
   for (size_t i = 0; i < 77; ++i) EXPECT_NEAR(y[i], x[i] * scale * wgt[i], 1e-5);
 
   std::vector<float> s = {1.0f, 2.0f, 3.0f, -1000.0f};
-  softmax(s.data(), s.size());
+  softmax(s.data(), s.size(), Isa::Scalar);
   const double z = std::exp(1.0) + std::exp(2.0) + std::exp(3.0);
   EXPECT_NEAR(s[0], std::exp(1.0) / z, 1e-7);
   EXPECT_NEAR(s[2], std::exp(3.0) / z, 1e-7);
@@ -164,7 +165,7 @@ TEST(Elementwise, RmsnormSoftmaxRopeSwiglu) {
   EXPECT_NEAR(head[2], 3 * std::cos(0.5f) - 4 * std::sin(0.5f), 1e-6);
 
   std::vector<float> g = {0.0f, 1.0f, -2.0f}, u = {5.0f, 2.0f, 1.0f};
-  swiglu(g.data(), u.data(), 3);
+  swiglu(g.data(), u.data(), 3, Isa::Scalar);
   EXPECT_NEAR(g[0], 0.0f, 1e-7);
   EXPECT_NEAR(g[1], 2.0f / (1.0f + std::exp(-1.0f)), 1e-6);
   EXPECT_NEAR(g[2], -2.0f / (1.0f + std::exp(2.0f)), 1e-6);
@@ -190,7 +191,7 @@ TEST(Attention, AllRoutesMatchReference) {
         const auto q = test::random_floats(n * q_dim, static_cast<uint32_t>(n));
         std::vector<float> want(n * q_dim), got(n * q_dim);
         attention_ref(q.data(), cache, 1, pos0, n, shape, want.data());
-        for (Isa isa : {Isa::Scalar, detect_isa()}) {
+        for (Isa isa : {Isa::Scalar, process_isa()}) {
           for (int threads : {1, 2}) {
             for (size_t scratch_rows : {size_t{1}, size_t{64}}) {  // tiny scratch: the batched route works in blocks
               std::vector<float> scratch(attention_scratch_floats(scratch_rows, n_ctx, hd, type, threads));
@@ -222,21 +223,36 @@ TEST(KvCache, F16RoundTripsWithinHalfPrecision) {
   EXPECT_EQ(cache.bytes(), 2u * 4 * 40 * 2);
 }
 
-// The AVX2 softmax and SwiGLU against their references on random inputs of awkward lengths.
-TEST(Elementwise, Avx2SoftmaxAndSwigluMatchReference) {
-  if (detect_isa() == Isa::Scalar) GTEST_SKIP() << "no AVX2";
-  for (size_t n : {1u, 5u, 8u, 13u, 64u, 1001u}) {
-    auto x = test::random_floats(n, static_cast<uint32_t>(n) + 1);
-    for (float& f : x) f *= 20.0f;  // a spread of logits, some far below the max
-    auto a = x, b = x;
-    softmax_ref(a.data(), n);
-    softmax_avx2(b.data(), n);
-    for (size_t i = 0; i < n; ++i) EXPECT_NEAR(b[i], a[i], 1e-5 * a[i] + 1e-9) << "n=" << n;
-    const auto up = test::random_floats(n, static_cast<uint32_t>(n) + 2);
-    auto g1 = x, g2 = x;
-    swiglu_ref(g1.data(), up.data(), n);
-    swiglu_avx2(g2.data(), up.data(), n);
-    for (size_t i = 0; i < n; ++i) EXPECT_NEAR(g2[i], g1[i], 1e-5 * std::fabs(g1[i]) + 1e-6) << "n=" << n;
+// Softmax, SwiGLU and the shared max / exp loops at every level this process may run, against the references, on
+// random inputs of awkward lengths (tails of every size below both vector widths).
+TEST(Elementwise, EveryLevelMatchesTheReference) {
+  for (Isa isa : test::isa_levels()) {
+    for (size_t n : {1u, 5u, 8u, 13u, 16u, 17u, 31u, 64u, 100u, 1001u}) {
+      auto x = test::random_floats(n, static_cast<uint32_t>(n) + 1);
+      for (float& f : x) f *= 20.0f;  // a spread of logits, some far below the max
+      EXPECT_EQ(max_f32(x.data(), n, isa), max_f32_ref(x.data(), n)) << isa_name(isa) << " n=" << n;
+      // Against the true max, as every caller uses it: the polynomial's 2.7e-6 plus the rounding of the exponent
+      // x·log2 e - max·log2 e, half an ulp of each term (2^-24 relative, times ln 2 once exponentiated).
+      const float m = max_f32_ref(x.data(), n);
+      std::vector<float> e1(n), e2(n);
+      const double s1 = exp_shifted_ref(x.data(), n, m, e1.data());
+      const double s2 = exp_shifted(x.data(), n, m, e2.data(), isa);
+      EXPECT_NEAR(s2, s1, 5e-6 * s1) << isa_name(isa) << " n=" << n;
+      for (size_t i = 0; i < n; ++i) {
+        const double rel = 3e-6 + 1e-7 * (std::fabs(x[i]) + std::fabs(m));
+        EXPECT_NEAR(e2[i], e1[i], rel * e1[i] + 1e-37) << isa_name(isa) << " n=" << n;
+      }
+      auto a = x, b = x;
+      softmax_ref(a.data(), n);
+      softmax(b.data(), n, isa);
+      for (size_t i = 0; i < n; ++i) EXPECT_NEAR(b[i], a[i], 1e-5 * a[i] + 1e-9) << isa_name(isa) << " n=" << n;
+      const auto up = test::random_floats(n, static_cast<uint32_t>(n) + 2);
+      auto g1 = x, g2 = x;
+      swiglu_ref(g1.data(), up.data(), n);
+      swiglu(g2.data(), up.data(), n, isa);
+      for (size_t i = 0; i < n; ++i)
+        EXPECT_NEAR(g2[i], g1[i], 1e-5 * std::fabs(g1[i]) + 1e-6) << isa_name(isa) << " n=" << n;
+    }
   }
 }
 
@@ -245,7 +261,7 @@ TEST(DotKernels, AxpyMatchesReference) {
     const auto x = test::random_floats(n, 1);
     auto y1 = test::random_floats(n, 2), y2 = y1;
     axpy_f32_ref(0.37f, x.data(), y1.data(), n);
-    axpy_kernel(detect_isa())(0.37f, x.data(), y2.data(), n);
+    axpy_kernel(process_isa())(0.37f, x.data(), y2.data(), n);
     for (size_t i = 0; i < n; ++i) EXPECT_NEAR(y2[i], y1[i], 1e-6);
   }
 }

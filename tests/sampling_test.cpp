@@ -5,6 +5,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "sampling/sampler_kernels.h"
 #include "sampling/chain.h"
 #include "sampling/sampler_params.h"
 #include "sampling/stages/stages.h"
@@ -34,7 +35,7 @@ Applied run_stage(SamplerStage& stage, std::vector<float> logits, uint64_t seed 
   c.full_logits = logits.data();
   Rng rng(seed);
   Applied out;
-  SamplingContext ctx{rng, out.report};
+  SamplingContext ctx{rng, out.report, sampler_kernels(process_isa())};
   stage.apply(c, ctx);
   for (size_t i = 0; i < c.size; ++i) {
     out.ids.push_back(c.id(i));
@@ -232,7 +233,7 @@ std::vector<float> realistic_logits(size_t n, uint32_t seed, float spread = 3.0f
 }
 
 TEST(FusedEdt, EqualsTheReferencePath) {
-  if (detect_isa() == Isa::Scalar) GTEST_SKIP() << "no AVX2";
+  if (process_isa() == Isa::Scalar) GTEST_SKIP() << "no AVX2";
   size_t same = 0, trials = 0;
   for (size_t n : {17u, 100u, 1000u, 32000u}) {
     for (uint32_t seed = 1; seed <= 25; ++seed) {
@@ -260,11 +261,11 @@ TEST(FusedEdt, EqualsTheReferencePath) {
 TEST(FusedEdt, ChainTakesTheFusedPathAndMatchesStagesByEntropyAndTemperature) {
   SamplerParams p;
   p.temp = 1.0f;
-  auto fused = p.build(5000, detect_isa());
+  auto fused = p.build(5000, process_isa());
   EXPECT_TRUE(fused->fused());
   p.samplers = "edt;top_k";  // the same EDT stage, unfused (top-k 0 is a no-op), then dist
   p.top_k = 0;
-  auto staged = p.build(5000, detect_isa());
+  auto staged = p.build(5000, process_isa());
   EXPECT_FALSE(staged->fused());
   const auto z = realistic_logits(5000, 9);
   std::vector<float> a = z, b = z;
@@ -302,7 +303,7 @@ TEST(Statistics, TemperatureDrawsMatchSoftmax) {
     p.temp = 0.7f;
     p.samplers = fused ? "temperature" : "temperature;top_k";  // top_k 0: a no-op that keeps the chain unfused
     p.top_k = 0;
-    auto chain = p.build(z.size(), detect_isa());
+    auto chain = p.build(z.size(), process_isa());
     EXPECT_EQ(chain->fused(), fused);
     expect_chi_square(*chain, z, softmax_at(z, 0.7));
   }
@@ -320,7 +321,7 @@ TEST(Statistics, EdtDrawsMatchSoftmaxAtTheEdtTemperature) {
       p.samplers = "edt;top_k";
       p.top_k = 0;
     }
-    auto chain = p.build(z.size(), detect_isa());
+    auto chain = p.build(z.size(), process_isa());
     EXPECT_EQ(chain->fused(), fused);
     expect_chi_square(*chain, z, softmax_at(z, t));
     EXPECT_NEAR(chain->last_report().temperature, t, 1e-5);
@@ -335,7 +336,7 @@ TEST(Statistics, FusedProposalsAndSecondPassEachMatchSoftmax) {
   for (size_t i = 0; i < z.size(); ++i) z[i] = std::sin(static_cast<float>(i)) * 0.6f;
   const auto p = softmax_at(z, 0.2);
   std::vector<float> scratch(fused_scratch_floats(z.size()));
-  for (Isa isa : {Isa::Scalar, detect_isa()}) {
+  for (Isa isa : {Isa::Scalar, process_isa()}) {
     for (int proposals : {0, 1, kMaxProposals}) {
       Rng rng(11 + static_cast<uint64_t>(proposals));
       std::vector<int> counts(z.size(), 0);
@@ -362,10 +363,10 @@ TEST(FusedEdt, ReportsTheChosenTokensProbabilityWhenAsked) {
   Rng rng(3);
   for (int proposals : {0, kMaxProposals}) {
     for (int k = 0; k < 20; ++k) {
-      const auto r = fused_edt_draw(z.data(), z.size(), {}, 0.5, rng, scratch.data(), detect_isa(), true, proposals);
+      const auto r = fused_edt_draw(z.data(), z.size(), {}, 0.5, rng, scratch.data(), process_isa(), true, proposals);
       EXPECT_NEAR(r.probability, p[static_cast<size_t>(r.token)], 1e-5 * p[static_cast<size_t>(r.token)]);
     }
-    const auto r = fused_edt_draw(z.data(), z.size(), {}, 0.5, rng, scratch.data(), detect_isa(), false, proposals);
+    const auto r = fused_edt_draw(z.data(), z.size(), {}, 0.5, rng, scratch.data(), process_isa(), false, proposals);
     if (proposals > 0) {
       EXPECT_EQ(r.probability, -1.0);  // (without proposals the second pass computes it anyway)
     }
@@ -375,7 +376,7 @@ TEST(FusedEdt, ReportsTheChosenTokensProbabilityWhenAsked) {
 TEST(Chain, SameSeedSameTokensAndCloneIsIndependent) {
   SamplerParams p;
   p.seed = 42;
-  auto a = p.build(1000, detect_isa()), b = p.build(1000, detect_isa());
+  auto a = p.build(1000, process_isa()), b = p.build(1000, process_isa());
   auto c = a->clone();
   for (uint32_t step = 0; step < 50; ++step) {
     const auto z = realistic_logits(1000, step + 3);
@@ -411,7 +412,7 @@ TEST(Chain, ParamsAreValidatedByFlagName) {
 TEST(Chain, TempZeroIsGreedyWhateverTheSampler) {
   SamplerParams p;
   p.temp = 0.0f;
-  auto chain = p.build(100, detect_isa());
+  auto chain = p.build(100, process_isa());
   const auto z = realistic_logits(100, 4);
   for (int i = 0; i < 5; ++i) {
     std::vector<float> l = z;

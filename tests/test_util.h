@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cpu/isa.h"
 #include "engine/model.h"
 #include "weights/converter.h"
 
@@ -46,6 +47,14 @@ inline std::vector<float> random_floats(size_t n, uint32_t seed, float scale = 1
   std::vector<float> v(n);
   for (float& x : v) x = dist(rng);
   return v;
+}
+
+// The levels a test should cover: every level up to the process's (EDT_ISA lowers it), Scalar first.
+inline std::vector<Isa> isa_levels() {
+  std::vector<Isa> levels;
+  for (Isa isa : kAllIsas)
+    if (isa <= process_isa()) levels.push_back(isa);
+  return levels;
 }
 
 }  // namespace edt::test

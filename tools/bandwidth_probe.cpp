@@ -14,7 +14,7 @@ namespace {
 // The helper's work: sum the buffer with `threads` std::threads (not OpenMP: its idle workers would spin on
 // the cores the benchmark is about to use), twice, and keep the faster pass.
 double sum_bandwidth_gbs(const std::vector<float>& buf, int threads, Isa isa) {
-  auto sum = isa == Isa::Avx2 ? sum_f32_avx2 : sum_f32_ref;
+  auto sum = isa >= Isa::Avx2 ? sum_f32_avx2 : sum_f32_ref;
   const size_t per = buf.size() / static_cast<size_t>(threads);
   double best = 0;
   for (int pass = 0; pass < 2; ++pass) {

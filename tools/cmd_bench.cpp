@@ -69,7 +69,7 @@ int cmd_bench(int argc, char** argv) {
   const KvType kv_type = read_cache_type(args);
   for (int t : threads)
     if (t < 1) throw UsageError("bench: thread counts must be >= 1");
-  BandwidthProbe probe(detect_isa());  // forks its helper now, before any OpenMP thread exists
+  BandwidthProbe probe(process_isa());  // forks its helper now, before any OpenMP thread exists
   auto model = load_model_any(args.require("-m"));
   const LlamaHParams& hp = model->hparams();
   uint64_t weight_bytes = 0;
@@ -77,9 +77,9 @@ int cmd_bench(int argc, char** argv) {
   // Every weight is read once per generated token, except the embedding (one row) when the output is untied.
   const GgufTensorInfo* embd = model->gguf().find_tensor("token_embd.weight");
   const uint64_t bytes_per_token = weight_bytes - (hp.tied_embeddings ? 0 : embd->n_bytes - embd->n_bytes / hp.n_vocab);
-  std::printf("model %s: %u layers, dim %u, vocab %u, %.1f MiB of weights, %.1f MiB read per generated token, %s kernels\n",
+  std::printf("model %s: %u layers, dim %u, vocab %u, %.1f MiB of weights, %.1f MiB read per generated token, isa %s\n",
               model->source().c_str(), hp.n_layer, hp.n_embd, hp.n_vocab, static_cast<double>(weight_bytes) / (1 << 20),
-              static_cast<double>(bytes_per_token) / (1 << 20), isa_name(model->isa()));
+              static_cast<double>(bytes_per_token) / (1 << 20), isa_description(model->isa()).c_str());
   // Generation also reads the KV cache: every layer's K and V rows up to the position, on average depth + n_gen/2.
   const double kv_bytes_per_token =
       static_cast<double>(KvCache::bytes_for(hp.n_layer, 1, size_t{hp.n_head_kv} * hp.head_dim, kv_type)) *

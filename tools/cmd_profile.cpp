@@ -69,14 +69,15 @@ int profile_synthetic(const Args& args, const SamplerParams& base) {
   });
   with("greedy", [](SamplerParams& p) { p.temp = 0.0f; p.samplers.clear(); });
   std::printf("synthetic logits: Zipf head (-1.2·ln rank) plus N(0, 1.5) noise over a random permutation of the ids,\n"
-              "16 different vectors cycled; %zu steps per chain; times in µs per token, one core\n", steps);
+              "16 different vectors cycled; %zu steps per chain; times in µs per token, one core; isa %s\n", steps,
+              isa_description(process_isa()).c_str());
   for (size_t vocab : vocabs) {
     std::vector<std::vector<float>> bank;
     for (uint64_t s = 0; s < 16; ++s) bank.push_back(synthetic_logits(vocab, s + 1));
     std::vector<float> work(vocab);
     std::printf("\nvocabulary %zu\n  %-30s %10s %10s %10s\n", vocab, "chain / stage", "median", "p90", "p99");
     for (const Chain& c : chains) {
-      auto chain = c.params.build(vocab, detect_isa());
+      auto chain = c.params.build(vocab, process_isa());
       chain->set_report_probability(c.probability);
       for (int32_t t = 0; t < 64; ++t) chain->accept(t);  // some history for the penalties
       std::vector<std::vector<double>> stage_us(chain->timed_names().size());
@@ -186,8 +187,8 @@ int cmd_profile(int argc, char** argv) {
     if (i > 0) fwd.push_back(rows[i].forward_us);
   }
   const double token_us = quantile(fwd, 0.5) + quantile(total, 0.5);
-  std::printf("%s: %zu tokens after a %zu-token prompt | chain: %s | %d threads\n", model->source().c_str(),
-              rows.size(), prompt.size(), chain->describe().c_str(), so.n_threads);
+  std::printf("%s: %zu tokens after a %zu-token prompt | chain: %s | %d threads | isa %s\n", model->source().c_str(),
+              rows.size(), prompt.size(), chain->describe().c_str(), so.n_threads, isa_description(model->isa()).c_str());
   std::printf("  %-30s %10s %10s %10s %9s\n", "µs per token", "median", "p90", "p99", "of token");
   for (size_t k = 0; k < per_stage.size(); ++k) print_row("sampler: " + chain->timed_names()[k], per_stage[k], token_us);
   print_row("sampler total", total, token_us);

@@ -6,6 +6,7 @@
 #include <new>
 #include <string>
 
+#include "cpu/isa.h"
 #include "tools/commands.h"
 #include "weights/error.h"
 
@@ -33,11 +34,57 @@ const Command kCommands[] = {
 void print_usage(FILE* out) {
   std::fprintf(out, "usage: edt <command> [flags]   (edt <command> --help for its flags)\n\ncommands:\n");
   for (const Command& c : kCommands) std::fprintf(out, "  %-12s %s\n", c.name, c.summary);
+  std::fprintf(out,
+               "\nevery command also takes --isa scalar|avx2|avx512 (or EDT_ISA=...) to run at a lower instruction-set\n"
+               "level than the best this CPU has (%s)\n",
+               edt::isa_name(edt::best_isa()));
+}
+
+// Takes --isa LEVEL / --isa=LEVEL out of argv (every command accepts it) and sets the process's level; then reads
+// the level once, so a bad EDT_ISA is reported before any work starts.
+void apply_isa_flag(int& argc, char** argv) {
+  int out = 0;
+  for (int i = 0; i < argc; ++i) {
+    std::string a = argv[i], value;
+    bool found = false;
+    if (a == "--isa") {
+      if (i + 1 >= argc) throw edt::UsageError("--isa needs a value (scalar, avx2 or avx512)");
+      value = argv[++i];
+      found = true;
+    } else if (a.rfind("--isa=", 0) == 0) {
+      value = a.substr(6);
+      found = true;
+    }
+    if (!found) {
+      argv[out++] = argv[i];
+      continue;
+    }
+    const auto isa = edt::parse_isa(value);
+    if (!isa) throw edt::UsageError("--isa '" + value + "' is not a level (expected scalar, avx2 or avx512)");
+    try {
+      edt::set_process_isa(*isa);
+    } catch (const std::invalid_argument& e) {
+      throw edt::UsageError(std::string("--isa: ") + e.what());
+    }
+  }
+  argc = out;
+  argv[argc] = nullptr;
+  try {
+    edt::process_isa();
+  } catch (const std::invalid_argument& e) {
+    throw edt::UsageError(e.what());
+  }
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  try {
+    apply_isa_flag(argc, argv);
+  } catch (const edt::UsageError& e) {
+    std::fprintf(stderr, "edt: %s\n", e.what());
+    return 2;
+  }
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
     print_usage(argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;

@@ -8,14 +8,6 @@
 
 namespace edt {
 
-Isa detect_isa() {
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Isa::Avx2;
-  return Isa::Scalar;
-}
-
-const char* isa_name(Isa isa) { return isa == Isa::Avx2 ? "avx2" : "scalar"; }
-
 // The references accumulate in double so they are a trustworthy yardstick for the float SIMD versions.
 float dot_f32_ref(const void* w, const float* x, size_t n) {
   const auto* a = static_cast<const float*>(w);
@@ -74,10 +66,10 @@ float sum_f32_ref(const float* x, size_t n) {
   return static_cast<float>(s);
 }
 
-AxpyKernel axpy_kernel(Isa isa) { return isa == Isa::Avx2 ? axpy_f32_avx2 : axpy_f32_ref; }
+AxpyKernel axpy_kernel(Isa isa) { return isa >= Isa::Avx2 ? axpy_f32_avx2 : axpy_f32_ref; }
 
 DotKernel dot_kernel(GgmlType type, Isa isa) {
-  const bool avx2 = isa == Isa::Avx2;
+  const bool avx2 = isa >= Isa::Avx2;
   switch (type) {
     case GgmlType::F32: return avx2 ? dot_f32_avx2 : dot_f32_ref;
     case GgmlType::F16: return avx2 ? dot_f16_avx2 : dot_f16_ref;
@@ -98,7 +90,7 @@ void dot_rows_ref(const uint8_t* w, size_t row_bytes, const float* x, float* y, 
 }  // namespace
 
 DotRowsKernel dot_rows_kernel(GgmlType type, Isa isa) {
-  const bool avx2 = isa == Isa::Avx2;
+  const bool avx2 = isa >= Isa::Avx2;
   switch (type) {
     case GgmlType::F32: return avx2 ? dot_rows_f32_avx2 : dot_rows_ref<dot_f32_ref>;
     case GgmlType::F16: return avx2 ? dot_rows_f16_avx2 : dot_rows_ref<dot_f16_ref>;

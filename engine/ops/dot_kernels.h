@@ -4,17 +4,13 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "cpu/isa.h"
 #include "weights/tensor_type.h"
 
 namespace edt {
 
 // w: one row of n elements in the weight's storage type; x: n floats. n is a multiple of 32 for Q8_0/Q4_0.
 using DotKernel = float (*)(const void* w, const float* x, size_t n);
-
-enum class Isa { Scalar, Avx2 };
-
-Isa detect_isa();               // best available on this CPU
-const char* isa_name(Isa isa);
 
 // The kernel for a weight type on the given ISA (Scalar always exists). nullptr for types that cannot compute.
 DotKernel dot_kernel(GgmlType type, Isa isa);
@@ -45,7 +41,7 @@ float dot_bf16_ref(const void* w, const float* x, size_t n);
 float dot_q8_0_ref(const void* w, const float* x, size_t n);
 float dot_q4_0_ref(const void* w, const float* x, size_t n);
 
-// AVX2 + FMA + F16C kernels (dot_kernels_avx2.cpp); call only when detect_isa() says so.
+// AVX2 + FMA + F16C kernels (dot_kernels_avx2.cpp); call only when isa_supported(Isa::Avx2).
 float dot_f32_avx2(const void* w, const float* x, size_t n);
 float dot_f16_avx2(const void* w, const float* x, size_t n);
 float dot_bf16_avx2(const void* w, const float* x, size_t n);

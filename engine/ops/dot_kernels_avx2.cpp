@@ -2,7 +2,7 @@
 // detect_isa() has seen the features. Tails that are not a multiple of the vector width are done in scalar code.
 #include <immintrin.h>
 
-#include "engine/ops/avx2_util.h"
+#include "cpu/vec_avx2.h"
 
 #include <cstdint>
 

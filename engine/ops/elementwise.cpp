@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "engine/ops/dot_kernels.h"
 
 namespace edt {
 
@@ -38,12 +37,21 @@ void swiglu_ref(float* gate, const float* up, size_t n) {
   for (size_t i = 0; i < n; ++i) gate[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
 }
 
-namespace {
-const bool kHaveAvx2 = detect_isa() == Isa::Avx2;
-}  // namespace
+void softmax(float* x, size_t n, Isa isa) {
+  switch (isa) {
+    case Isa::Avx512: return softmax_avx512(x, n);
+    case Isa::Avx2: return softmax_avx2(x, n);
+    case Isa::Scalar: return softmax_ref(x, n);
+  }
+}
 
-void softmax(float* x, size_t n) { kHaveAvx2 ? softmax_avx2(x, n) : softmax_ref(x, n); }
-void swiglu(float* gate, const float* up, size_t n) { kHaveAvx2 ? swiglu_avx2(gate, up, n) : swiglu_ref(gate, up, n); }
+void swiglu(float* gate, const float* up, size_t n, Isa isa) {
+  switch (isa) {
+    case Isa::Avx512: return swiglu_avx512(gate, up, n);
+    case Isa::Avx2: return swiglu_avx2(gate, up, n);
+    case Isa::Scalar: return swiglu_ref(gate, up, n);
+  }
+}
 
 void add_in_place(float* y, const float* x, size_t n) {
   for (size_t i = 0; i < n; ++i) y[i] += x[i];

@@ -2,6 +2,8 @@
 // The small per-row operations of the LLaMA graph. They know nothing of the model; each works on one row.
 #include <cstddef>
 
+#include "cpu/isa.h"
+
 namespace edt {
 
 // out[i] = x[i] / sqrt(mean(x^2) + eps) * weight[i]; out may alias x.
@@ -11,21 +13,17 @@ void rmsnorm(float* out, const float* x, const float* weight, size_t n, float ep
 // as cos/sin tables of head_dim/2 entries for this position.
 void rope_apply(float* head, const float* cos_table, const float* sin_table, size_t head_dim);
 
-// In place softmax over n values; returns nothing, the sum is 1 afterwards. Dispatches to the AVX2 version when the
-// CPU has it (chosen once per process).
-void softmax(float* x, size_t n);
+// In place softmax over n values; the sum is 1 afterwards. Its max and exp loops are cpu/vector_math.h's.
+void softmax(float* x, size_t n, Isa isa);
 void softmax_ref(float* x, size_t n);
 void softmax_avx2(float* x, size_t n);
+void softmax_avx512(float* x, size_t n);
 
-// Its two halves, shared with the sampler: the largest of n values, and out[i] = e^(x_i - max) with their sum
-// (out may alias x; relative error 3e-6).
-float max_avx2(const float* x, size_t n);
-double exp_shifted_avx2(const float* x, size_t n, float max, float* out);
-
-// gate[i] = silu(gate[i]) * up[i]; dispatched like softmax.
-void swiglu(float* gate, const float* up, size_t n);
+// gate[i] = silu(gate[i]) * up[i].
+void swiglu(float* gate, const float* up, size_t n, Isa isa);
 void swiglu_ref(float* gate, const float* up, size_t n);
 void swiglu_avx2(float* gate, const float* up, size_t n);
+void swiglu_avx512(float* gate, const float* up, size_t n);
 
 // y[i] += x[i]
 void add_in_place(float* y, const float* x, size_t n);

@@ -52,7 +52,7 @@ struct Layout {
 }  // namespace
 
 QuantRowsKernel quant_rows_kernel(GgmlType type, Isa isa) {
-  const bool avx2 = isa == Isa::Avx2;
+  const bool avx2 = isa >= Isa::Avx2;
   if (type == GgmlType::Q8_0) return avx2 ? q8_0_rows_avx2 : quant_rows_ref<dot_q8_0_q8_0_ref>;
   if (type == GgmlType::Q4_0) return avx2 ? q4_0_rows_avx2 : quant_rows_ref<dot_q4_0_q8_0_ref>;
   return nullptr;
@@ -66,7 +66,7 @@ ActivationsQ8 quantize_activations(const float* x, void* scratch, size_t n, Isa 
   auto* offsets = reinterpret_cast<int16_t*>(base);                                  // (blocks, 16)
   auto* scales = reinterpret_cast<float*>(base + layout.offsets_bytes());            // (blocks)
   auto* blocks = reinterpret_cast<BlockQ8_0*>(base + layout.offsets_bytes() + layout.scales_bytes());  // (blocks)
-  if (isa == Isa::Avx2) quantize_row_q8_0_avx2(x, blocks, n);
+  if (isa >= Isa::Avx2) quantize_row_q8_0_avx2(x, blocks, n);
   else quantize_row_q8_0(x, blocks, n);
   for (size_t k = 0; k < layout.blocks; ++k) {
     scales[k] = f16_to_f32(blocks[k].d);

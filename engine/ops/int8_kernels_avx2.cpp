@@ -1,7 +1,7 @@
 // AVX2 integer dot kernels (maddubs: unsigned x signed bytes -> int16 pairs -> int32) and the activation quantizer.
 #include <immintrin.h>
 
-#include "engine/ops/avx2_util.h"
+#include "cpu/vec_avx2.h"
 
 #include <cmath>
 

@@ -14,7 +14,7 @@
 namespace edt {
 
 void dequantize_row_for(Isa isa, GgmlType type, const void* src, float* dst, size_t n) {
-  if (isa == Isa::Avx2) dequantize_row_avx2(type, src, dst, n);
+  if (isa >= Isa::Avx2) dequantize_row_avx2(type, src, dst, n);
   else dequantize_row(type, src, dst, n);
 }
 

@@ -11,7 +11,7 @@ void DynatempStage::apply(Candidates& c, SamplingContext& ctx) {
     return;
   }
   if (c.size <= 1) return;
-  const EntropyStats st = entropy_stats(c.logits, c.size);
+  const EntropyStats st = ctx.kernels.entropy_stats(c.logits, c.size);
   const double max_entropy = std::log(static_cast<double>(c.size));
   const double normalized = st.entropy / max_entropy;
   const double lo = std::max(0.0f, t_ - range_), hi = t_ + range_;

@@ -54,15 +54,15 @@ void TopKStage::apply(Candidates& c, SamplingContext&) {
   keep_at_least(c, threshold, k);
 }
 
-void TopPStage::apply(Candidates& c, SamplingContext&) {
+void TopPStage::apply(Candidates& c, SamplingContext& ctx) {
   if (p_ >= 1.0f || c.size <= 1) return;
   // Bucket the probability mass by distance below the max logit (64 buckets per nat over 32 nats; everything
   // further down shares the last bucket), find the bucket where the cumulative mass from the top crosses p, and
   // sort only that bucket's logits to place the cut exactly. Two linear passes and a small sort.
   constexpr int kPerNat = 64, kBuckets = 32 * kPerNat + 1;
   double mass[kBuckets] = {};
-  const float max = entropy_stats(c.logits, c.size).max;
-  const double total = exp_shifted(c.logits, c.size, max, c.scratch);
+  const float max = ctx.kernels.entropy_stats(c.logits, c.size).max;
+  const double total = ctx.kernels.exp_shifted(c.logits, c.size, max, c.scratch);
   auto bucket_of = [&](float z) {
     const float d = max - z;  // may be inf for a masked token
     return d < 32.0f ? static_cast<int>(d * kPerNat) : kBuckets - 1;

@@ -1,0 +1,121 @@
+#include "cpu/isa.h"
+
+#include <cpuid.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <stdexcept>
+
+namespace edt {
+namespace {
+
+uint64_t read_xcr0() {
+  uint32_t lo = 0, hi = 0;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  return (uint64_t{hi} << 32) | lo;
+}
+
+CpuFeatures detect() {
+  CpuFeatures f;
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return f;
+  const bool osxsave = (c >> 27) & 1, avx = (c >> 28) & 1;
+  f.fma = (c >> 12) & 1;
+  f.f16c = (c >> 29) & 1;
+  if (osxsave && avx) {
+    const uint64_t xcr0 = read_xcr0();
+    f.os_ymm = (xcr0 & 0x6) == 0x6;            // SSE and AVX state
+    f.os_zmm = f.os_ymm && (xcr0 & 0xe0) == 0xe0;  // opmask, ZMM0-15 upper halves, ZMM16-31
+  }
+  if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
+    f.avx2 = (b >> 5) & 1;
+    f.avx512f = (b >> 16) & 1;
+    f.avx512dq = (b >> 17) & 1;
+    f.avx512bw = (b >> 30) & 1;
+    f.avx512vl = (b >> 31) & 1;
+    f.avx512_vnni = (c >> 11) & 1;
+  }
+  if (__get_cpuid_count(7, 1, &a, &b, &c, &d)) f.avx512_bf16 = (a >> 5) & 1;
+  return f;
+}
+
+bool level_ok(const CpuFeatures& f, Isa isa) {
+  switch (isa) {
+    case Isa::Scalar: return true;
+    case Isa::Avx2: return f.os_ymm && f.avx2 && f.fma && f.f16c;
+    case Isa::Avx512:
+      return level_ok(f, Isa::Avx2) && f.os_zmm && f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq &&
+             f.avx512_vnni;
+  }
+  return false;
+}
+
+constexpr int kUnset = -1;
+std::atomic<int> g_process_isa{kUnset};
+
+}  // namespace
+
+const CpuFeatures& cpu_features() {
+  static const CpuFeatures f = detect();
+  return f;
+}
+
+bool isa_supported(Isa isa) { return level_ok(cpu_features(), isa); }
+
+Isa best_isa() {
+  for (Isa isa : {Isa::Avx512, Isa::Avx2})
+    if (isa_supported(isa)) return isa;
+  return Isa::Scalar;
+}
+
+const char* isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::Scalar: return "scalar";
+    case Isa::Avx2: return "avx2";
+    case Isa::Avx512: return "avx512";
+  }
+  return "?";
+}
+
+std::optional<Isa> parse_isa(const std::string& name) {
+  for (Isa isa : kAllIsas)
+    if (name == isa_name(isa)) return isa;
+  return std::nullopt;
+}
+
+std::string isa_description(Isa isa) {
+  const CpuFeatures& f = cpu_features();
+  switch (isa) {
+    case Isa::Scalar: return "scalar";
+    case Isa::Avx2: return "avx2 (AVX2 FMA F16C)";
+    case Isa::Avx512: return std::string("avx512 (F BW VL DQ VNNI") + (f.avx512_bf16 ? " BF16)" : ")");
+  }
+  return "?";
+}
+
+void set_process_isa(Isa isa) {
+  if (!isa_supported(isa))
+    throw std::invalid_argument(std::string("this CPU does not support the ") + isa_name(isa) + " level (best: " +
+                                isa_name(best_isa()) + ")");
+  g_process_isa.store(static_cast<int>(isa));
+}
+
+Isa process_isa() {
+  const int set = g_process_isa.load();
+  if (set != kUnset) return static_cast<Isa>(set);
+  Isa isa = best_isa();
+  if (const char* env = std::getenv("EDT_ISA"); env != nullptr && *env != '\0') {
+    const auto named = parse_isa(env);
+    if (!named)
+      throw std::invalid_argument(std::string("EDT_ISA='") + env + "' is not a level (expected scalar, avx2 or avx512)");
+    if (!isa_supported(*named))
+      throw std::invalid_argument(std::string("EDT_ISA=") + env + ": this CPU does not support that level (best: " +
+                                  isa_name(best_isa()) + ")");
+    isa = *named;
+  }
+  int expected = kUnset;
+  g_process_isa.compare_exchange_strong(expected, static_cast<int>(isa));
+  return static_cast<Isa>(g_process_isa.load());
+}
+
+}  // namespace edt
