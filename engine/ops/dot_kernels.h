@@ -30,10 +30,6 @@ AxpyKernel axpy_kernel(Isa isa);
 void axpy_f32_ref(float a, const float* x, float* y, size_t n);
 void axpy_f32_avx2(float a, const float* x, float* y, size_t n);
 
-// Σ x[i], for measuring read bandwidth (the AVX2 one keeps four accumulators in flight).
-float sum_f32_ref(const float* x, size_t n);
-float sum_f32_avx2(const float* x, size_t n);
-
 // Reference kernels (also the Scalar entries).
 float dot_f32_ref(const void* w, const float* x, size_t n);
 float dot_f16_ref(const void* w, const float* x, size_t n);

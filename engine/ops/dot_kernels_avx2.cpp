@@ -114,20 +114,6 @@ void axpy_f32_avx2(float a, const float* x, float* y, size_t n) {
   for (; i < n; ++i) y[i] += a * x[i];
 }
 
-float sum_f32_avx2(const float* x, size_t n) {
-  __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
-  size_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    s0 = _mm256_add_ps(s0, _mm256_loadu_ps(x + i));
-    s1 = _mm256_add_ps(s1, _mm256_loadu_ps(x + i + 8));
-    s2 = _mm256_add_ps(s2, _mm256_loadu_ps(x + i + 16));
-    s3 = _mm256_add_ps(s3, _mm256_loadu_ps(x + i + 24));
-  }
-  float s = hsum(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
-  for (; i < n; ++i) s += x[i];
-  return s;
-}
-
 float dot_f16_avx2(const void* w, const float* x, size_t n) {
   const auto* a = static_cast<const uint16_t*>(w);
   __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
