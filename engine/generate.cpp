@@ -24,8 +24,6 @@ GenerationStats generate(Session& session, SamplerChain& chain, const Tokenizer&
   auto seconds_since = [](clock::time_point t) { return std::chrono::duration<double>(clock::now() - t).count(); };
   GenerationStats st;
   if (prompt.empty()) throw FormatError("nothing to generate from: the prompt is empty");
-  const size_t vocab = session.model().hparams().n_vocab;
-  std::vector<float> logits(vocab);  // (vocab) the chain consumes its input, so it works on a copy
 
   const auto start = clock::now();
   auto last = session.prefill(prompt);
@@ -40,9 +38,8 @@ GenerationStats generate(Session& session, SamplerChain& chain, const Tokenizer&
       st.stop = StopReason::Interrupted;
       break;
     }
-    std::copy(last.begin(), last.end(), logits.begin());
     const auto sample_start = clock::now();
-    const int32_t token = chain.sample(logits);
+    const int32_t token = chain.sample_view(last);  // no copy of the logits unless a stage writes them
     st.sampler_seconds += seconds_since(sample_start);
     chain.accept(token);
     if (st.generated == 0) st.first_token_seconds = seconds_since(start);

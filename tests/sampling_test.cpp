@@ -427,3 +427,32 @@ TEST(Chain, TempZeroIsGreedyWhateverTheSampler) {
 
 }  // namespace
 }  // namespace edt
+
+namespace edt {
+namespace {
+
+// sample_view leaves the caller's logits alone and draws what sample() draws from a copy, for a chain that only
+// reads (the default fused EDT) and for one whose stages write (penalties before the fused kernel, a staged chain).
+TEST(Chain, SampleViewDrawsLikeSampleAndLeavesTheLogits) {
+  SamplerParams fused_only, with_penalty, staged;
+  with_penalty.repeat_penalty = 1.3f;
+  staged.samplers = "top_k;top_p;min_p;temperature";
+  for (SamplerParams* p : {&fused_only, &with_penalty, &staged}) {
+    p->seed = 7;
+    auto a = p->build(3000, process_isa()), b = p->build(3000, process_isa());
+    EXPECT_EQ(a->reads_only(), p == &fused_only);
+    const std::vector<float> z = realistic_logits(3000, 4);
+    for (int step = 0; step < 50; ++step) {
+      std::vector<float> copy = z;
+      const int32_t x = a->sample(copy);
+      const int32_t y = b->sample_view(z);
+      ASSERT_EQ(x, y) << "step " << step;
+      a->accept(x);
+      b->accept(y);
+    }
+    EXPECT_EQ(z, realistic_logits(3000, 4));
+  }
+}
+
+}  // namespace
+}  // namespace edt
