@@ -3,7 +3,7 @@
 #include <chrono>
 #include <vector>
 
-#include "weights/error.h"
+#include "engine/request_error.h"
 
 namespace edt {
 
@@ -23,7 +23,7 @@ GenerationStats generate(Session& session, SamplerChain& chain, const Tokenizer&
   using clock = std::chrono::steady_clock;
   auto seconds_since = [](clock::time_point t) { return std::chrono::duration<double>(clock::now() - t).count(); };
   GenerationStats st;
-  if (prompt.empty()) throw FormatError("nothing to generate from: the prompt is empty");
+  if (prompt.empty()) throw RequestError("nothing to generate from: the prompt is empty");
 
   const auto start = clock::now();
   auto last = session.prefill(prompt);
