@@ -16,6 +16,7 @@
 
 #include "tests/test_util.h"
 #include "weights/converter.h"
+#include "tests/cli_util.h"
 #include "weights/gguf.h"
 #include "weights/mapped_file.h"
 #include "weights/quant/quant_types.h"
@@ -105,6 +106,72 @@ INSTANTIATE_TEST_SUITE_P(Quantize, LlamaQuantizeBytes,
                            std::string s = info.param.preset;
                            return s + (info.param.pure ? "_pure" : "");
                          });
+
+std::map<std::string, int> type_counts(const std::vector<TensorPlan>& plan) {
+  std::map<std::string, int> counts;
+  for (const TensorPlan& p : plan) ++counts[ggml_type_name(static_cast<uint32_t>(p.to))];
+  return counts;
+}
+
+// Every preset file in shared/interop/kquant (types.json lists llama-quantize's type counts, also for the files not
+// vendored): our rules give the same mix. The demo model's rows of 384 exercise the fallbacks; kshape's whole
+// 256-blocks the K types and llama.cpp's layer picks (its f32 source is not published, so its shape is taken from
+// the vendored Q4_K_M file with every tensor marked F32 again).
+TEST(Quantize, PresetTypeMixesEqualLlamaQuantizes) {
+  std::ifstream in(test::data_path("interop/kquant/types.json"));
+  const auto want = nlohmann::json::parse(in);
+  MappedFile kshape_file(test::data_path("interop/kquant/kshape-Q4_K_M.gguf"));
+  GgufFile kshape = parse_gguf(kshape_file.bytes(), "kshape");
+  for (GgufTensorInfo& t : kshape.tensors) t.type = GgmlType::F32;
+  size_t checked = 0;
+  for (const auto& [file, counts] : want.items()) {
+    const bool is_kshape = file.rfind("kshape-", 0) == 0;
+    const std::string preset_name = file.substr(file.find('-', is_kshape ? 0 : 6) + 1);
+    const auto preset = find_quant_preset(preset_name);
+    ASSERT_TRUE(preset) << preset_name;
+    const auto got = type_counts(plan_quantization(is_kshape ? kshape : prose_f32(), *preset, false));
+    std::map<std::string, int> expected;
+    for (const auto& [type, n] : counts.items()) expected[type] = n.get<int>();
+    EXPECT_EQ(got, expected) << file;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 12u);
+}
+
+// llama.cpp's layer picks on kshape (2 layers): Q4_K_M gives attn_v and ffn_down of layer 1 (i >= 7n/8) Q6_K.
+TEST(Quantize, MoreBitsLayersFollowLlamaCpp) {
+  MappedFile theirs_file(test::data_path("interop/kquant/kshape-Q4_K_M.gguf"));
+  const GgufFile theirs = parse_gguf(theirs_file.bytes(), "kshape-Q4_K_M");
+  GgufFile source = theirs;
+  for (GgufTensorInfo& t : source.tensors) t.type = GgmlType::F32;
+  const auto plan = plan_quantization(source, *find_quant_preset("Q4_K_M"), false);
+  for (size_t i = 0; i < plan.size(); ++i) EXPECT_EQ(plan[i].to, theirs.tensors[i].type) << plan[i].name;
+  // --pure: one type everywhere quantizable; norms stay F32.
+  for (const TensorPlan& p : plan_quantization(source, *find_quant_preset("Q4_K_M"), true))
+    EXPECT_EQ(p.to, p.name.find("norm") != std::string::npos ? GgmlType::F32 : GgmlType::Q4_K) << p.name;
+}
+
+// A 28-layer model (n/8 = 3, 7n/8 = 24): the more-bits layers are 0-2, every third from 5, and 24-27.
+TEST(Quantize, MoreBitsLayersOfADeepModel) {
+  GgufFile f;
+  f.source = "deep";
+  f.metadata.emplace_back("general.architecture", GgufValue::make(GgufType::STRING, std::string("llama")));
+  f.metadata.emplace_back("llama.block_count", GgufValue::make(GgufType::UINT32, uint32_t{28}));
+  f.metadata.emplace_back("llama.attention.head_count", GgufValue::make(GgufType::UINT32, uint32_t{32}));
+  f.metadata.emplace_back("llama.attention.head_count_kv", GgufValue::make(GgufType::UINT32, uint32_t{8}));
+  f.index();
+  for (int l = 0; l < 28; ++l) {
+    GgufTensorInfo t;
+    t.name = "blk." + std::to_string(l) + ".ffn_down.weight";
+    t.dims = {8192, 2048};
+    f.tensors.push_back(t);
+  }
+  const auto plan = plan_quantization(f, *find_quant_preset("Q4_K_M"), false);
+  std::string six;
+  for (int l = 0; l < 28; ++l)
+    if (plan[static_cast<size_t>(l)].to == GgmlType::Q6_K) six += std::to_string(l) + " ";
+  EXPECT_EQ(six, "0 1 2 5 8 11 14 17 20 23 24 25 26 27 ");
+}
 
 }  // namespace
 }  // namespace edt
