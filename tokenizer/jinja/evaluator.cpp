@@ -211,29 +211,33 @@ void Evaluator::exec_for(const Node& n) {
     return;
   }
   const auto length = static_cast<int64_t>(items.size());
+  // One cycle() for the whole loop, reading the current index, so an iteration allocates no function.
+  auto index = std::make_shared<int64_t>(0);
+  const Value cycle = Value::function("loop.cycle", [index](Evaluator& ev, CallArgs& args) -> Value {
+    if (args.positional.empty()) ev.fail(args.pos, "loop.cycle() needs at least one value");
+    return args.positional[static_cast<size_t>(*index) % args.positional.size()];
+  });
   for (int64_t i = 0; i < length; ++i) {
     step(n.pos);
+    *index = i;
     scope_ = std::make_shared<Scope>();
     scope_->parent = outer;
     Flow flow;
     try {
       bind_targets(*scope_, items[static_cast<size_t>(i)]);
       Dict loop;
-      loop.set("index0", Value(i));
-      loop.set("index", Value(i + 1));
-      loop.set("revindex0", Value(length - i - 1));
-      loop.set("revindex", Value(length - i));
-      loop.set("first", Value(i == 0));
-      loop.set("last", Value(i == length - 1));
-      loop.set("length", Value(length));
-      loop.set("depth", Value(1));
-      loop.set("depth0", Value(0));
-      if (i > 0) loop.set("previtem", items[static_cast<size_t>(i - 1)]);
-      if (i + 1 < length) loop.set("nextitem", items[static_cast<size_t>(i + 1)]);
-      loop.set("cycle", Value::function("loop.cycle", [i](Evaluator& ev, CallArgs& args) -> Value {
-        if (args.positional.empty()) ev.fail(args.pos, "loop.cycle() needs at least one value");
-        return args.positional[static_cast<size_t>(i) % args.positional.size()];
-      }));
+      loop.append_new("index0", Value(i));
+      loop.append_new("index", Value(i + 1));
+      loop.append_new("revindex0", Value(length - i - 1));
+      loop.append_new("revindex", Value(length - i));
+      loop.append_new("first", Value(i == 0));
+      loop.append_new("last", Value(i == length - 1));
+      loop.append_new("length", Value(length));
+      loop.append_new("depth", Value(1));
+      loop.append_new("depth0", Value(0));
+      if (i > 0) loop.append_new("previtem", items[static_cast<size_t>(i - 1)]);
+      if (i + 1 < length) loop.append_new("nextitem", items[static_cast<size_t>(i + 1)]);
+      loop.append_new("cycle", cycle);
       scope_->vars["loop"] = Value(std::move(loop));
       flow = exec_body(n.body);
     } catch (...) {
@@ -448,7 +452,7 @@ Value Evaluator::eval(const Expr& e) {
     case ExprKind::Tuple: {
       List items;
       for (const ExprPtr& a : e.args) items.push_back(eval(*a));
-      return Value(std::move(items));
+      return e.kind == ExprKind::Tuple ? Value::tuple(std::move(items)) : Value(std::move(items));
     }
     case ExprKind::Dict: {
       Dict d;

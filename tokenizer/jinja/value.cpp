@@ -27,31 +27,42 @@ void Dict::set(const std::string& key, Value value) {
   items_.emplace_back(key, std::move(value));
 }
 
-Value Value::from_json(const nlohmann::json& j) {
+void Dict::append_new(std::string key, Value value) { items_.emplace_back(std::move(key), std::move(value)); }
+
+namespace {
+
+template <typename Json>
+Value value_from_json(const Json& j) {
+  using value_t = nlohmann::json::value_t;
   switch (j.type()) {
-    case nlohmann::json::value_t::null: return none();
-    case nlohmann::json::value_t::boolean: return Value(j.get<bool>());
-    case nlohmann::json::value_t::number_integer: return Value(j.get<int64_t>());
-    case nlohmann::json::value_t::number_unsigned: {
-      const uint64_t u = j.get<uint64_t>();
+    case value_t::null: return Value::none();
+    case value_t::boolean: return Value(j.template get<bool>());
+    case value_t::number_integer: return Value(j.template get<int64_t>());
+    case value_t::number_unsigned: {
+      const uint64_t u = j.template get<uint64_t>();
       return u > static_cast<uint64_t>(INT64_MAX) ? Value(static_cast<double>(u)) : Value(static_cast<int64_t>(u));
     }
-    case nlohmann::json::value_t::number_float: return Value(j.get<double>());
-    case nlohmann::json::value_t::string: return Value(j.get<std::string>());
-    case nlohmann::json::value_t::array: {
+    case value_t::number_float: return Value(j.template get<double>());
+    case value_t::string: return Value(j.template get<std::string>());
+    case value_t::array: {
       List list;
       list.reserve(j.size());
-      for (const auto& x : j) list.push_back(from_json(x));
+      for (const auto& x : j) list.push_back(value_from_json(x));
       return Value(std::move(list));
     }
-    case nlohmann::json::value_t::object: {
+    case value_t::object: {
       Dict d;
-      for (auto it = j.begin(); it != j.end(); ++it) d.set(it.key(), from_json(it.value()));
+      for (auto it = j.begin(); it != j.end(); ++it) d.append_new(it.key(), value_from_json(it.value()));
       return Value(std::move(d));
     }
     default: return Value();
   }
 }
+
+}  // namespace
+
+Value Value::from_json(const nlohmann::json& j) { return value_from_json(j); }
+Value Value::from_json(const nlohmann::ordered_json& j) { return value_from_json(j); }
 
 bool Value::truthy() const {
   switch (kind_) {
@@ -166,8 +177,9 @@ std::string Value::str() const {
     case Kind::Float: return python_float_repr(float_);
     case Kind::String: return *str_;
     case Kind::List: {
-      std::string out = "[";
+      std::string out = tuple_ ? "(" : "[";
       for (size_t i = 0; i < list_->size(); ++i) out += (i ? ", " : "") + (*list_)[i].repr();
+      if (tuple_) return out + (list_->size() == 1 ? ",)" : ")");
       return out + "]";
     }
     case Kind::Dict: {

@@ -22,6 +22,8 @@ class Dict {
  public:
   const Value* find(const std::string& key) const;
   void set(const std::string& key, Value value);
+  // For keys known to be new (a parsed JSON object's): no linear search.
+  void append_new(std::string key, Value value);
   const std::vector<std::pair<std::string, Value>>& items() const { return items_; }
   size_t size() const { return items_.size(); }
 
@@ -53,6 +55,12 @@ class Value {
   Value(const char* s) : Value(std::string(s)) {}
   Value(List list) : kind_(Kind::List), list_(std::make_shared<const List>(std::move(list))) {}
   Value(Dict dict) : kind_(Kind::Dict), dict_(std::make_shared<Dict>(std::move(dict))) {}
+  // A tuple is a list that prints with parentheses, as Python's does.
+  static Value tuple(List items) {
+    Value v(std::move(items));
+    v.tuple_ = true;
+    return v;
+  }
   static Value make_namespace(Dict attrs) {
     Value v(std::move(attrs));
     v.kind_ = Kind::Namespace;
@@ -64,7 +72,9 @@ class Value {
     v.fn_ = std::make_shared<const Function>(std::move(f));
     return v;
   }
+  // ordered_json keeps the objects' key order, which templates can see (tojson, items()); json sorts them.
   static Value from_json(const nlohmann::json& j);
+  static Value from_json(const nlohmann::ordered_json& j);
 
   Kind kind() const { return kind_; }
   bool is_undefined() const { return kind_ == Kind::Undefined; }
@@ -96,6 +106,7 @@ class Value {
  private:
   explicit Value(Kind k) : kind_(k) {}
   Kind kind_ = Kind::Undefined;
+  bool tuple_ = false;
   int64_t int_ = 0;
   double float_ = 0;
   std::shared_ptr<const std::string> str_;  // String, or the hint of Undefined, or the name of a Function
