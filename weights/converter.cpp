@@ -105,7 +105,10 @@ Conversion convert_hf(const std::string& dir, const ConvertOptions& opt) {
   if (fs::exists(root / "tokenizer.model")) vocab = vocab_from_sentencepiece((root / "tokenizer.model").string());
   else if (fs::exists(root / "tokenizer.json"))
     vocab = vocab_from_tokenizer_json((root / "tokenizer.json").string(), (root / "tokenizer_config.json").string());
-  else throw FormatError(dir + ": no tokenizer.model or tokenizer.json in the folder (missing tokenizer)");
+  else if (fs::exists(root / "vocab.json"))
+    vocab = vocab_from_vocab_and_merges((root / "vocab.json").string(), (root / "merges.txt").string(),
+                                        (root / "tokenizer_config.json").string());
+  else throw FormatError(dir + ": no tokenizer.model, tokenizer.json or vocab.json + merges.txt in the folder (missing tokenizer)");
   if (vocab.tokens.size() > hp.n_vocab)
     throw FormatError(dir + ": the tokenizer has " + std::to_string(vocab.tokens.size()) +
                       " tokens, more than config.json's vocab_size " + std::to_string(hp.n_vocab));
