@@ -11,8 +11,15 @@ namespace edt {
 
 struct AttentionShape {
   size_t n_head = 0, n_head_kv = 0, head_dim = 0;
-  float scale = 1.0f;  // 1 / sqrt(head_dim)
+  float scale = 1.0f;    // scores = scale · q·k (1 / sqrt(head_dim) unless the family says otherwise)
+  float softcap = 0.0f;  // scores = softcap · tanh(scores / softcap) after scaling, before the mask; 0: none
+  size_t window = 0;     // the query at position i sees keys i - window < j <= i (itself included); 0: all j <= i
 };
+
+// The first position the query at position pos sees under the shape's window.
+inline size_t first_visible(const AttentionShape& s, size_t pos) {
+  return s.window && pos + 1 > s.window ? pos + 1 - s.window : 0;
+}
 
 // Rows of the scores scratch the batched route uses per block of queries; the scratch holds
 // attention_scratch_floats(...) floats.

@@ -52,7 +52,7 @@ std::vector<float> source_f32(const SafetensorsCheckpoint& ckpt, const std::stri
 void expect_exact_hf_tensors(const std::string& dir, std::optional<GgmlType> type) {
   const Converted c = convert(dir, type);
   const auto ckpt = SafetensorsCheckpoint::open(dir);
-  const LlamaHParams hp = read_hf_config(dir + "/config.json");
+  const ModelHParams hp = read_hf_config(dir + "/config.json");
   auto check = [&](const std::string& src, const std::string& dst, size_t permute_heads) {
     const GgufTensorInfo* t = c.gguf.find_tensor(dst);
     ASSERT_NE(t, nullptr) << dst;

@@ -11,7 +11,7 @@
 #include "weights/converter.h"
 #include "weights/error.h"
 #include "weights/gguf_writer.h"
-#include "weights/llama_hparams.h"
+#include "weights/model_hparams.h"
 #include "weights/quant_blocks.h"
 
 namespace edt {
@@ -86,7 +86,7 @@ int cmd_mkmodel(int argc, char** argv) {
   const auto seed = static_cast<uint64_t>(args.get_int("--seed", 1, 0, INT64_MAX));
   const std::string out = args.require("-o");
 
-  LlamaHParams hp;
+  ModelHParams hp;
   hp.n_vocab = shape->vocab;
   hp.n_embd = shape->dim;
   hp.n_ff = shape->hidden;
@@ -99,7 +99,7 @@ int cmd_mkmodel(int argc, char** argv) {
   hp.rms_eps = 1e-5f;
   hp.validate("mkmodel");
   GgufWriter w;
-  write_llama_hparams(w, hp, std::string("random-") + shape->name, *type);
+  write_model_hparams(w, hp, std::string("random-") + shape->name, *type);
   filler_vocab(hp.n_vocab).write_to(w);
 
   uint64_t tensor_index = 0;
