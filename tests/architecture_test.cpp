@@ -163,6 +163,22 @@ TEST_P(ArchCase, ConvertWritesLlamaCppsFile) {
   }
 }
 
+// Phi-3's chat tokens come from tokenizer_config.json's added_tokens_decoder, as in llama.cpp's file (llama.cpp needs
+// <|endoftext|> in a Phi-3 vocabulary to load it); the padding rows are "[PADn]" in both.
+TEST(ArchConvert, Phi3AddedTokensAreInTheVocabulary) {
+  const auto ours_bytes = convert_checkpoint(arch_dir("phi3"), {}).writer.write_to_memory();
+  const GgufFile ours = parse_gguf(ours_bytes, "converted");
+  const MappedFile file(arch_gguf("phi3"));
+  const GgufFile theirs = parse_gguf(file.bytes(), "llama.cpp");
+  const auto a = ours.require_string_array("tokenizer.ggml.tokens"), b = theirs.require_string_array("tokenizer.ggml.tokens");
+  EXPECT_EQ(a, b);
+  const auto ta = ours.require_int_array("tokenizer.ggml.token_type"), tb = theirs.require_int_array("tokenizer.ggml.token_type");
+  ASSERT_EQ(ta.size(), tb.size());
+  for (size_t i = 3; i < ta.size(); ++i) EXPECT_EQ(ta[i], tb[i]) << "token " << i << " " << a[i];  // 0..2: see docs
+  EXPECT_EQ(a[512], "<|endoftext|>");
+  EXPECT_EQ(ours.require_uint("tokenizer.ggml.eos_token_id"), 512u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Families, ArchCase, ::testing::Values("qwen2", "phi3", "gemma2", "gemma2-26l"),
                          [](const auto& info) {
                            std::string s = info.param;

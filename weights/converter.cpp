@@ -1,8 +1,11 @@
 #include "weights/converter.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <numbers>
 
 #include "tokenizer/vocab_data.h"
@@ -121,6 +124,37 @@ void check_attention_scale_representable(const Architecture& arch, const ModelHP
                       " (llama.cpp's layer-count rule); the model cannot be written as a GGUF");
 }
 
+// A SentencePiece model's tokens past its own pieces (Phi-3's chat tokens, ids 32000+): tokenizer_config.json's
+// added_tokens_decoder, as llama.cpp's converter reads it (special -> CONTROL, else USER_DEFINED; score -1000).
+// Without them the embedding rows would be "[PADn]" and llama.cpp refuses a Phi-3 file lacking <|endoftext|>.
+void add_sentencepiece_added_tokens(VocabData& vocab, const fs::path& root, uint32_t n_vocab) {
+  const fs::path config_path = root / "tokenizer_config.json";
+  if (!fs::exists(config_path)) return;
+  std::ifstream in(config_path, std::ios::binary);
+  const nlohmann::json config = nlohmann::json::parse(in, nullptr, false);
+  if (config.is_discarded() || !config.is_object())
+    throw FormatError(config_path.string() + ": not a JSON object");
+  if (!config.contains("added_tokens_decoder") || !config["added_tokens_decoder"].is_object()) return;
+  for (const auto& [key, t] : config["added_tokens_decoder"].items()) {
+    char* end = nullptr;
+    const unsigned long long id = std::strtoull(key.c_str(), &end, 10);
+    if (key.empty() || *end != '\0' || !t.is_object() || !t.contains("content") || !t["content"].is_string())
+      throw FormatError(config_path.string() + ": added_tokens_decoder entry '" + key + "' needs an id and a content");
+    if (id < vocab.tokens.size()) continue;  // one of the model's own pieces (<unk>, <s>, </s>)
+    if (id >= n_vocab)
+      throw FormatError(config_path.string() + ": added token id " + key + " is outside config.json's vocab_size " +
+                        std::to_string(n_vocab));
+    while (vocab.tokens.size() <= id) {
+      vocab.tokens.push_back("[PAD" + std::to_string(vocab.tokens.size()) + "]");
+      vocab.token_types.push_back(static_cast<int32_t>(TokenType::Unused));
+      vocab.scores.push_back(0.0f);
+    }
+    vocab.tokens[id] = t["content"].get<std::string>();
+    vocab.token_types[id] = static_cast<int32_t>(t.value("special", false) ? TokenType::Control : TokenType::UserDefined);
+    vocab.scores[id] = -1000.0f;
+  }
+}
+
 Conversion convert_hf(const std::string& dir, const ConvertOptions& opt) {
   Conversion c;
   const fs::path root(dir);
@@ -133,13 +167,17 @@ Conversion convert_hf(const std::string& dir, const ConvertOptions& opt) {
   c.sources.push_back(ckpt);
 
   VocabData vocab;
-  if (fs::exists(root / "tokenizer.model")) vocab = vocab_from_sentencepiece((root / "tokenizer.model").string());
-  else if (fs::exists(root / "tokenizer.json"))
+  if (fs::exists(root / "tokenizer.model")) {
+    vocab = vocab_from_sentencepiece((root / "tokenizer.model").string());
+    add_sentencepiece_added_tokens(vocab, root, hp.n_vocab);
+  } else if (fs::exists(root / "tokenizer.json")) {
     vocab = vocab_from_tokenizer_json((root / "tokenizer.json").string(), (root / "tokenizer_config.json").string());
-  else if (fs::exists(root / "vocab.json"))
+  } else if (fs::exists(root / "vocab.json")) {
     vocab = vocab_from_vocab_and_merges((root / "vocab.json").string(), (root / "merges.txt").string(),
                                         (root / "tokenizer_config.json").string());
-  else throw FormatError(dir + ": no tokenizer.model, tokenizer.json or vocab.json + merges.txt in the folder (missing tokenizer)");
+  } else {
+    throw FormatError(dir + ": no tokenizer.model, tokenizer.json or vocab.json + merges.txt in the folder (missing tokenizer)");
+  }
   if (vocab.tokens.size() > hp.n_vocab)
     throw FormatError(dir + ": the tokenizer has " + std::to_string(vocab.tokens.size()) +
                       " tokens, more than config.json's vocab_size " + std::to_string(hp.n_vocab));
