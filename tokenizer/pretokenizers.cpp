@@ -20,7 +20,7 @@ const std::vector<PreTokenizerSpec>& table() {
   static const std::vector<PreTokenizerSpec> specs = {
       {"llama-bpe", {"llama3", "smaug-bpe"}, {kLlama3}, false},
       {"gpt-2", {"default"}, {kGpt2}, false},
-      {"qwen2", {"deepseek-r1-qwen"}, {kQwen2}, true},
+      {"qwen2", {}, {kQwen2}, true},
       // Digits(individual_digits) then ByteLevel with its regex: SmolLM's and StarCoder's pipeline.
       {"smollm", {"starcoder"}, {kDigitsIndividual, kGpt2}, false},
   };
