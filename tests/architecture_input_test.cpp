@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <numbers>
 
 #include "engine/session.h"
 #include "tests/test_util.h"
@@ -16,6 +17,7 @@
 #include "weights/error.h"
 #include "weights/gguf.h"
 #include "weights/npy.h"
+#include "weights/safetensors.h"
 
 namespace edt {
 namespace {
@@ -168,6 +170,130 @@ TEST(ArchInput, MistralIsALlamaGgufWithItsSlidingWindow) {
   });
   const auto bytes_full = convert_checkpoint(full.path(), {}).writer.write_to_memory();
   EXPECT_EQ(parse_gguf(bytes_full, "mistral").find("llama.attention.sliding_window"), nullptr);
+}
+
+}  // namespace
+}  // namespace edt
+
+namespace edt {
+namespace {
+
+// Gemma v1 has no reference checkpoint here. Its row is checked against a plain float64 forward pass written from
+// HF's GemmaForCausalLM (embeddings × sqrt(hidden); x += attn(norm(x)·(1+w)); x += mlp(norm(x)·(1+w)) with
+// gelu_pytorch_tanh; final norm; tied head; rotate-half RoPE; scale 1/sqrt(head_dim)), on gemma2-26l's weights read
+// as a Gemma v1 (its post_attention_layernorm is then the pre-FFN norm, as in Gemma v1).
+std::vector<double> gemma_v1_reference(const std::string& dir, const ModelHParams& hp, const std::vector<int32_t>& ids) {
+  const auto ckpt = SafetensorsCheckpoint::open(dir);
+  auto get = [&](const std::string& name) {
+    const SafetensorsTensor& t = ckpt.require(name);
+    std::vector<float> f(t.n_elements());
+    SafetensorsCheckpoint::read_f32(t, f.data());
+    return std::vector<double>(f.begin(), f.end());
+  };
+  const size_t T = ids.size(), D = hp.n_embd, H = hp.n_head, KH = hp.n_head_kv, hd = hp.head_dim, F = hp.n_ff;
+  const size_t V = hp.n_vocab;
+  const auto embed = get("model.embed_tokens.weight");
+  std::vector<double> x(T * D);
+  for (size_t t = 0; t < T; ++t)
+    for (size_t i = 0; i < D; ++i) x[t * D + i] = embed[static_cast<size_t>(ids[t]) * D + i] * std::sqrt(double(D));
+  auto norm = [&](const std::vector<double>& in, const std::vector<double>& w) {
+    std::vector<double> out(in.size());
+    for (size_t t = 0; t < T; ++t) {
+      double ss = 0;
+      for (size_t i = 0; i < D; ++i) ss += in[t * D + i] * in[t * D + i];
+      const double r = 1.0 / std::sqrt(ss / double(D) + hp.rms_eps);
+      for (size_t i = 0; i < D; ++i) out[t * D + i] = in[t * D + i] * r * (1.0 + w[i]);
+    }
+    return out;
+  };
+  auto linear = [&](const std::vector<double>& in, size_t in_dim, const std::vector<double>& w, size_t out_dim) {
+    std::vector<double> out(T * out_dim, 0.0);
+    for (size_t t = 0; t < T; ++t)
+      for (size_t o = 0; o < out_dim; ++o)
+        for (size_t i = 0; i < in_dim; ++i) out[t * out_dim + o] += w[o * in_dim + i] * in[t * in_dim + i];
+    return out;
+  };
+  auto rope = [&](std::vector<double>& v, size_t heads) {
+    for (size_t t = 0; t < T; ++t)
+      for (size_t h = 0; h < heads; ++h)
+        for (size_t i = 0; i < hd / 2; ++i) {
+          const double a = double(t) * std::pow(double(hp.rope_theta), -2.0 * double(i) / double(hd));
+          double& x1 = v[(t * heads + h) * hd + i];
+          double& x2 = v[(t * heads + h) * hd + i + hd / 2];
+          const double r1 = x1 * std::cos(a) - x2 * std::sin(a), r2 = x2 * std::cos(a) + x1 * std::sin(a);
+          x1 = r1;
+          x2 = r2;
+        }
+  };
+  for (uint32_t l = 0; l < hp.n_layer; ++l) {
+    const std::string p = "model.layers." + std::to_string(l) + ".";
+    const auto xn = norm(x, get(p + "input_layernorm.weight"));
+    auto q = linear(xn, D, get(p + "self_attn.q_proj.weight"), H * hd);
+    auto k = linear(xn, D, get(p + "self_attn.k_proj.weight"), KH * hd);
+    const auto v = linear(xn, D, get(p + "self_attn.v_proj.weight"), KH * hd);
+    rope(q, H);
+    rope(k, KH);
+    std::vector<double> att(T * H * hd, 0.0);
+    for (size_t t = 0; t < T; ++t)
+      for (size_t h = 0; h < H; ++h) {
+        const size_t g = h / (H / KH);
+        std::vector<double> s(t + 1);
+        double mx = -1e300, sum = 0;
+        for (size_t j = 0; j <= t; ++j) {
+          double d = 0;
+          for (size_t i = 0; i < hd; ++i) d += q[(t * H + h) * hd + i] * k[(j * KH + g) * hd + i];
+          s[j] = d / std::sqrt(double(hd));
+          mx = std::max(mx, s[j]);
+        }
+        for (double& e : s) sum += (e = std::exp(e - mx));
+        for (size_t j = 0; j <= t; ++j)
+          for (size_t i = 0; i < hd; ++i) att[(t * H + h) * hd + i] += s[j] / sum * v[(j * KH + g) * hd + i];
+      }
+    const auto o = linear(att, H * hd, get(p + "self_attn.o_proj.weight"), D);
+    for (size_t i = 0; i < x.size(); ++i) x[i] += o[i];
+    const auto xf = norm(x, get(p + "post_attention_layernorm.weight"));
+    auto gate = linear(xf, D, get(p + "mlp.gate_proj.weight"), F);
+    const auto up = linear(xf, D, get(p + "mlp.up_proj.weight"), F);
+    for (size_t i = 0; i < gate.size(); ++i) {
+      const double g = gate[i];
+      gate[i] = 0.5 * g * (1 + std::tanh(std::sqrt(2 / std::numbers::pi) * (g + 0.044715 * g * g * g))) * up[i];
+    }
+    const auto down = linear(gate, F, get(p + "mlp.down_proj.weight"), D);
+    for (size_t i = 0; i < x.size(); ++i) x[i] += down[i];
+  }
+  return linear(norm(x, get("model.norm.weight")), D, embed, V);
+}
+
+TEST(ArchInput, GemmaV1RowMatchesAPlainForwardPass) {
+  const EditedFolder v1(arch_dir("gemma2-26l"), [](json& c) {
+    c["model_type"] = "gemma";
+    c["architectures"] = {"GemmaForCausalLM"};
+    for (const char* k : {"attn_logit_softcapping", "final_logit_softcapping", "query_pre_attn_scalar",
+                          "sliding_window", "cache_implementation"})
+      c.erase(k);
+  });
+  Conversion conv = convert_checkpoint(v1.path(), {});
+  const auto bytes = conv.writer.write_to_memory();
+  const GgufFile f = parse_gguf(bytes, "gemma");
+  EXPECT_EQ(f.require_string("general.architecture"), "gemma");
+  EXPECT_EQ(f.require_uint("gemma.attention.key_length"), 16u);
+  EXPECT_EQ(f.find("gemma.rope.freq_base"), nullptr);
+  EXPECT_EQ(f.find_tensor("output.weight"), nullptr);
+  EXPECT_EQ(f.find_tensor("blk.0.post_attention_norm.weight"), nullptr);
+  const auto model = Model::from_bytes(bytes, "gemma");
+  const auto all = read_npy(arch_dir("gemma2-26l") + "/ref_input_ids.npy").ints;
+  const std::vector<int32_t> ids(all.begin(), all.begin() + 12);
+  const auto want64 = gemma_v1_reference(v1.path(), model->hparams(), ids);
+  const std::vector<float> want(want64.begin(), want64.end());
+  const size_t vocab = model->hparams().n_vocab;
+  std::vector<float> got(ids.size() * vocab);  // (n, vocab)
+  Session(model, {}).prefill_all_logits(ids, got.data());
+  Session decode(model, {});
+  for (size_t i = 0; i < ids.size(); ++i) {
+    EXPECT_LE(test::rel_l2(&got[i * vocab], &want[i * vocab], vocab), 1e-4) << "prefill, position " << i;
+    const auto row = decode.decode(ids[i]);
+    EXPECT_LE(test::rel_l2(row.data(), &want[i * vocab], vocab), 1e-4) << "decode, position " << i;
+  }
 }
 
 }  // namespace
