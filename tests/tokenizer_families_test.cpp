@@ -180,6 +180,19 @@ TEST(PreTokenizerTable, UnknownNamesAndRegexesAreRefusedListingTheKnownOnes) {
   EXPECT_EQ(find_pretokenizer_by_regexes({"\\p{N}"}), nullptr);
 }
 
+TEST(PreTokenizerTable, WrongJsonTypesAreOneFormatError) {
+  const auto tmp = std::filesystem::temp_directory_path() / ("edt_bad_tok_" + std::to_string(::getpid()) + ".json");
+  std::ofstream(tmp) << R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []},
+    "pre_tokenizer": {"type": "ByteLevel", "use_regex": "yes"}})";
+  try {
+    vocab_from_tokenizer_json(tmp.string(), "");
+    FAIL() << "a string use_regex was accepted";
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find(tmp.string()), std::string::npos) << e.what();
+  }
+  std::filesystem::remove(tmp);
+}
+
 TEST(Nfc, ComposesAndKeepsInvalidBytes) {
   EXPECT_EQ(nfc_normalize("e\xCC\x81"), "\xC3\xA9");           // e + combining acute -> é
   EXPECT_EQ(nfc_normalize("\xE2\x84\xAB"), "\xC3\x85");         // Angstrom sign -> Å (a singleton decomposition)

@@ -227,7 +227,9 @@ VocabData assemble_bpe(BpeSource& b, VocabData v, const std::string& tokenizer_c
 
 }  // namespace
 
-VocabData vocab_from_tokenizer_json(const std::string& path, const std::string& tokenizer_config_path) {
+namespace {
+
+VocabData tokenizer_json_unchecked(const std::string& path, const std::string& tokenizer_config_path) {
   const json j = read_json_file(path);
   if (!j.contains("model") || !j["model"].is_object() || j["model"].value("type", "") != "BPE")
     throw FormatError(path + ": model.type is not \"BPE\"; only byte-level BPE tokenizer.json files are supported");
@@ -271,8 +273,8 @@ VocabData vocab_from_tokenizer_json(const std::string& path, const std::string& 
   return assemble_bpe(b, std::move(v), tokenizer_config_path, path);
 }
 
-VocabData vocab_from_vocab_and_merges(const std::string& vocab_json_path, const std::string& merges_path,
-                                      const std::string& tokenizer_config_path) {
+VocabData vocab_and_merges_unchecked(const std::string& vocab_json_path, const std::string& merges_path,
+                                     const std::string& tokenizer_config_path) {
   const json vocab = read_json_file(vocab_json_path);
   json config = json::object();
   if (!tokenizer_config_path.empty() && std::filesystem::exists(tokenizer_config_path))
@@ -331,6 +333,26 @@ VocabData vocab_from_vocab_and_merges(const std::string& vocab_json_path, const 
     b.merges.push_back(line);
   }
   return assemble_bpe(b, std::move(v), tokenizer_config_path, vocab_json_path);
+}
+
+}  // namespace
+
+// A JSON value of the wrong type deep inside (e.g. "special": 1) surfaces as nlohmann's exception: one FormatError.
+VocabData vocab_from_tokenizer_json(const std::string& path, const std::string& tokenizer_config_path) {
+  try {
+    return tokenizer_json_unchecked(path, tokenizer_config_path);
+  } catch (const json::exception& e) {
+    throw FormatError(path + ": unexpected JSON: " + e.what());
+  }
+}
+
+VocabData vocab_from_vocab_and_merges(const std::string& vocab_json_path, const std::string& merges_path,
+                                      const std::string& tokenizer_config_path) {
+  try {
+    return vocab_and_merges_unchecked(vocab_json_path, merges_path, tokenizer_config_path);
+  } catch (const json::exception& e) {
+    throw FormatError(vocab_json_path + ": unexpected JSON: " + e.what());
+  }
 }
 
 VocabData vocab_from_sentencepiece(const std::string& path) {

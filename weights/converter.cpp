@@ -136,6 +136,8 @@ void add_sentencepiece_added_tokens(VocabData& vocab, const fs::path& root, uint
     throw FormatError(config_path.string() + ": not a JSON object");
   if (!config.contains("added_tokens_decoder") || !config["added_tokens_decoder"].is_object()) return;
   for (const auto& [key, t] : config["added_tokens_decoder"].items()) {
+    if (t.is_object() && t.contains("special") && !t["special"].is_boolean())
+      throw FormatError(config_path.string() + ": added_tokens_decoder entry '" + key + "' has a non-boolean special");
     char* end = nullptr;
     const unsigned long long id = std::strtoull(key.c_str(), &end, 10);
     if (key.empty() || *end != '\0' || !t.is_object() || !t.contains("content") || !t["content"].is_string())
