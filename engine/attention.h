@@ -1,7 +1,9 @@
 #pragma once
 // Causal grouped-query attention over a session's KV cache. Query head h reads KV head h / (n_head / n_head_kv).
 // Two routes with one contract: a batch of queries goes through sgemm per head (scores = Q·Kᵀ, masked softmax,
-// out = P·V); a single query loops over positions with the SIMD dot / axpy kernels, heads in parallel.
+// out = P·V); a single query loops over positions with the SIMD dot / axpy kernels, heads in parallel. Both take
+// the shape's softcap (on the scaled scores, before the mask) and sliding window (only the last `window` positions
+// are visible; the batched route multiplies only the columns a block of rows can see).
 #include <cstddef>
 
 #include "engine/kv_cache.h"
