@@ -34,24 +34,26 @@ void attention_single_query_plain(const float* q, const KvCache& cache, size_t l
                                   int n_threads) {
   const size_t hd = s.head_dim, group = s.n_head / s.n_head_kv, row_bytes = cache.head_row_bytes();
   const KvType type = cache.type();
+  const size_t first = first_visible(s, n_pos - 1);
   const auto heads = static_cast<long>(s.n_head);
 #pragma omp parallel for num_threads(n_threads) schedule(static)
   for (long h = 0; h < heads; ++h) {
     const size_t kv_head = static_cast<size_t>(h) / group;
     const float* qh = q + static_cast<size_t>(h) * hd;
-    float* att = scratch + static_cast<size_t>(omp_get_thread_num()) * per_thread;  // (n_pos)
-    for (size_t p = 0; p < n_pos; ++p) {
+    float* att = scratch + static_cast<size_t>(omp_get_thread_num()) * per_thread;  // (n_pos - first)
+    for (size_t p = first; p < n_pos; ++p) {
       const uint8_t* k = cache.k_head(layer, kv_head) + p * row_bytes;
       float dot = 0;
       for (size_t i = 0; i < hd; ++i) dot += qh[i] * kv_at(k, i, type);
-      att[p] = dot * s.scale;
+      att[p - first] = dot * s.scale;
     }
-    softmax(att, n_pos, Isa::Scalar);  // the plain route is the reference
+    if (s.softcap > 0) softcap(att, n_pos - first, s.softcap);
+    softmax(att, n_pos - first, Isa::Scalar);  // the plain route is the reference
     float* o = out + static_cast<size_t>(h) * hd;
     std::fill_n(o, hd, 0.0f);
-    for (size_t p = 0; p < n_pos; ++p) {
+    for (size_t p = first; p < n_pos; ++p) {
       const uint8_t* v = cache.v_head(layer, kv_head) + p * row_bytes;
-      for (size_t i = 0; i < hd; ++i) o[i] += att[p] * kv_at(v, i, type);
+      for (size_t i = 0; i < hd; ++i) o[i] += att[p - first] * kv_at(v, i, type);
     }
   }
 }
@@ -108,20 +110,25 @@ void attention(const float* q, const KvCache& cache, size_t layer, size_t pos0, 
       v = vc;
     }
     for (size_t t0 = 0; t0 < n; t0 += block) {
-      const size_t rows = std::min(block, n - t0), n_pos = pos0 + t0 + rows;  // the last row sees n_pos positions
-      // scores (rows, n_pos) = scale · Q_h (rows, hd) · K_h (n_pos, hd)ᵀ
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<blasint>(rows), static_cast<blasint>(n_pos),
-                  static_cast<blasint>(hd), s.scale, q + t0 * q_dim + h * hd, static_cast<blasint>(q_dim), k,
-                  static_cast<blasint>(hd), 0.0f, scores, static_cast<blasint>(n_pos));
+      // The block's rows see positions lo .. n_pos-1 between them (a window moves lo up; causal, the last row sees
+      // the most); each row's own range is cut out of that below.
+      const size_t rows = std::min(block, n - t0), n_pos = pos0 + t0 + rows, lo = first_visible(s, pos0 + t0);
+      const size_t cols = n_pos - lo;
+      // scores (rows, cols) = scale · Q_h (rows, hd) · K_h[lo .. n_pos) (cols, hd)ᵀ
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<blasint>(rows), static_cast<blasint>(cols),
+                  static_cast<blasint>(hd), s.scale, q + t0 * q_dim + h * hd, static_cast<blasint>(q_dim),
+                  k + lo * hd, static_cast<blasint>(hd), 0.0f, scores, static_cast<blasint>(cols));
       for (size_t r = 0; r < rows; ++r) {
-        float* row = scores + r * n_pos;
-        const size_t visible = pos0 + t0 + r + 1;  // causal: positions 0 .. own position
-        softmax(row, visible, isa);
-        std::fill(row + visible, row + n_pos, 0.0f);
+        float* row = scores + r * cols;
+        const size_t pos = pos0 + t0 + r, from = first_visible(s, pos) - lo, to = pos + 1 - lo;  // visible: [from, to)
+        if (s.softcap > 0) softcap(row + from, to - from, s.softcap);
+        softmax(row + from, to - from, isa);
+        std::fill(row, row + from, 0.0f);
+        std::fill(row + to, row + cols, 0.0f);
       }
-      // out_h (rows, hd) = P (rows, n_pos) · V_h (n_pos, hd)
+      // out_h (rows, hd) = P (rows, cols) · V_h[lo .. n_pos) (cols, hd)
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<blasint>(rows), static_cast<blasint>(hd),
-                  static_cast<blasint>(n_pos), 1.0f, scores, static_cast<blasint>(n_pos), v,
+                  static_cast<blasint>(cols), 1.0f, scores, static_cast<blasint>(cols), v + lo * hd,
                   static_cast<blasint>(hd), 0.0f, out + t0 * q_dim + h * hd, static_cast<blasint>(q_dim));
     }
   }
@@ -134,20 +141,23 @@ void attention_ref(const float* q, const KvCache& cache, size_t layer, size_t po
   std::vector<float> k_row(cache.kv_dim()), v_row(cache.kv_dim());
   for (size_t t = 0; t < n; ++t) {
     const size_t n_pos = pos0 + t + 1;
+    // Positions j with pos - window < j <= pos, written out as the definition rather than via first_visible.
+    const size_t first = s.window && n_pos > s.window ? n_pos - s.window : 0;
     for (size_t h = 0; h < s.n_head; ++h) {
       const size_t kv_off = (h / group) * hd;
       w.assign(n_pos, 0.0);
       double max = -1e300, sum = 0;
-      for (size_t p = 0; p < n_pos; ++p) {
+      for (size_t p = first; p < n_pos; ++p) {
         cache.load_k(layer, p, k_row.data());
         for (size_t i = 0; i < hd; ++i) w[p] += static_cast<double>(q[t * q_dim + h * hd + i]) * k_row[kv_off + i];
         w[p] *= s.scale;
+        if (s.softcap > 0) w[p] = s.softcap * std::tanh(w[p] / s.softcap);
         max = std::max(max, w[p]);
       }
-      for (double& x : w) sum += (x = std::exp(x - max));
+      for (size_t p = first; p < n_pos; ++p) sum += (w[p] = std::exp(w[p] - max));
       for (size_t i = 0; i < hd; ++i) {
         double o = 0;
-        for (size_t p = 0; p < n_pos; ++p) {
+        for (size_t p = first; p < n_pos; ++p) {
           cache.load_v(layer, p, v_row.data());
           o += w[p] / sum * v_row[kv_off + i];
         }

@@ -131,11 +131,13 @@ void values_pass(const float* w, const float* inv_sum, const uint8_t* v_rows, si
 }
 
 // One pass: kHeads consecutive query heads that share KV head kv_head.
+// Positions first .. first+n_pos-1 of the cache; the scores are soft-capped first when cap > 0.
 template <KvType kType, int kHeads>
-void heads_pass(const float* q, const KvCache& cache, size_t layer, size_t kv_head, size_t n_pos, float scale,
-                float* scores, float* out) {
+void heads_pass(const float* q, const KvCache& cache, size_t layer, size_t kv_head, size_t first, size_t n_pos,
+                float scale, float cap, float* scores, float* out) {
   const size_t hd = cache.head_dim(), row_bytes = cache.head_row_bytes();
-  scores_pass<kType, kHeads>(q, cache.k_head(layer, kv_head), row_bytes, n_pos, hd, scale, scores);
+  scores_pass<kType, kHeads>(q, cache.k_head(layer, kv_head) + first * row_bytes, row_bytes, n_pos, hd, scale, scores);
+  if (cap > 0) softcap(scores, n_pos * kHeads, cap);
   alignas(16) float inv_sum[4];
   if constexpr (kHeads == 4) {
     _mm_store_ps(inv_sum, softmax_weights4(scores, n_pos));
@@ -143,13 +145,15 @@ void heads_pass(const float* q, const KvCache& cache, size_t layer, size_t kv_he
     softmax_avx2(scores, n_pos);  // normalised already
     inv_sum[0] = 1.0f;
   }
-  values_pass<kType, kHeads>(scores, inv_sum, cache.v_head(layer, kv_head), row_bytes, n_pos, hd, out);
+  values_pass<kType, kHeads>(scores, inv_sum, cache.v_head(layer, kv_head) + first * row_bytes, row_bytes, n_pos, hd,
+                             out);
 }
 
 template <KvType kType>
 void decode(const float* q, const KvCache& cache, size_t layer, size_t n_pos, const AttentionShape& s, float* scratch,
             size_t scratch_per_thread, float* out, int n_threads) {
   const size_t hd = s.head_dim, group = s.n_head / s.n_head_kv;
+  const size_t first = first_visible(s, n_pos - 1), seen = n_pos - first;
   // Work items: within each KV group, runs of four heads, then the remaining heads one by one.
   const size_t fours = group / kDecodeHeadsPerPass, per_group = fours + group % kDecodeHeadsPerPass;
   const auto items = static_cast<long>(s.n_head_kv * per_group);
@@ -157,10 +161,10 @@ void decode(const float* q, const KvCache& cache, size_t layer, size_t n_pos, co
   for (long it = 0; it < items; ++it) {
     const size_t g = static_cast<size_t>(it) / per_group, r = static_cast<size_t>(it) % per_group;
     const bool four = r < fours;
-    const size_t first = g * group + (four ? kDecodeHeadsPerPass * r : kDecodeHeadsPerPass * fours + (r - fours));
+    const size_t head = g * group + (four ? kDecodeHeadsPerPass * r : kDecodeHeadsPerPass * fours + (r - fours));
     float* scores = scratch + static_cast<size_t>(omp_get_thread_num()) * scratch_per_thread;
-    if (four) heads_pass<kType, 4>(q + first * hd, cache, layer, g, n_pos, s.scale, scores, out + first * hd);
-    else heads_pass<kType, 1>(q + first * hd, cache, layer, g, n_pos, s.scale, scores, out + first * hd);
+    if (four) heads_pass<kType, 4>(q + head * hd, cache, layer, g, first, seen, s.scale, s.softcap, scores, out + head * hd);
+    else heads_pass<kType, 1>(q + head * hd, cache, layer, g, first, seen, s.scale, s.softcap, scores, out + head * hd);
   }
 }
 

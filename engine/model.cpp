@@ -43,6 +43,23 @@ class Binder {
     return reinterpret_cast<const float*>(t.data);
   }
 
+  // A tensor whose rows are several matrices one after another; says which parts did not fit.
+  WeightMatrix fused_matrix(const std::string& name, std::initializer_list<uint64_t> parts, const char* what,
+                            uint64_t cols) const {
+    uint64_t rows = 0;
+    std::string sizes;
+    for (uint64_t p : parts) {
+      rows += p;
+      sizes += (sizes.empty() ? "" : " + ") + std::to_string(p);
+    }
+    const GgufTensorInfo* t = f_.find_tensor(name);
+    if (t && t->dims.size() == 2 && t->dims[0] == cols && t->dims[1] != rows)
+      throw FormatError(f_.source + ": fused tensor '" + name + "' has " + std::to_string(t->dims[1]) +
+                        " rows, which do not split into " + what + " (" + sizes + " = " + std::to_string(rows) +
+                        " rows for these hyperparameters)");
+    return matrix(name, rows, cols);
+  }
+
   const float* optional_vector(const std::string& name, uint64_t n) const {
     return f_.find_tensor(name) ? vector(name, n) : nullptr;
   }
@@ -52,7 +69,10 @@ class Binder {
   Isa isa_;
 };
 
-std::string blk(uint32_t i, const char* rest) { return "blk." + std::to_string(i) + "." + rest; }
+// Rows first .. first+n of m, as a matrix of its own (same storage, same kernels).
+WeightMatrix row_range(const WeightMatrix& m, size_t first, size_t n) {
+  return bind_weight_matrix(m.type, m.row(first), n, m.cols, m.isa);
+}
 
 }  // namespace
 
@@ -75,34 +95,67 @@ std::shared_ptr<Model> Model::from_bytes(std::vector<uint8_t> bytes, const std::
   return m;
 }
 
+std::shared_ptr<Model> Model::variant(const std::shared_ptr<const Model>& base, const Architecture& arch,
+                                      const ModelHParams& hp) {
+  std::shared_ptr<Model> m(new Model(*base));
+  m->arch_ = arch;
+  m->hp_ = hp;
+  return m;
+}
+
 void Model::bind(std::span<const uint8_t> bytes, const std::string& source, Isa isa) {
   gguf_ = parse_gguf(bytes, source);
   hp_ = read_model_config(gguf_);
   isa_ = isa;
   const Binder b(gguf_, isa_);
-  const uint64_t dim = hp_.n_embd, q_dim = uint64_t{hp_.n_head} * hp_.head_dim;
-  const uint64_t kv_dim = uint64_t{hp_.n_head_kv} * hp_.head_dim, ff = hp_.n_ff, vocab = hp_.n_vocab;
+  const uint64_t q_dim = uint64_t{hp_.n_head} * hp_.head_dim, kv_dim = uint64_t{hp_.n_head_kv} * hp_.head_dim;
+  const uint64_t ff = hp_.n_ff;
 
-  w_.token_embd = b.matrix("token_embd.weight", vocab, dim);
+  arch_ = edt::architecture(hp_.arch, source);
   w_.layers.resize(hp_.n_layer);
-  for (uint32_t i = 0; i < hp_.n_layer; ++i) {
-    LayerWeights& l = w_.layers[i];
-    l.attn_norm = b.vector(blk(i, "attn_norm.weight"), dim);
-    l.wq = b.matrix(blk(i, "attn_q.weight"), q_dim, dim);
-    l.wk = b.matrix(blk(i, "attn_k.weight"), kv_dim, dim);
-    l.wv = b.matrix(blk(i, "attn_v.weight"), kv_dim, dim);
-    l.wo = b.matrix(blk(i, "attn_output.weight"), dim, q_dim);
-    l.bq = b.optional_vector(blk(i, "attn_q.bias"), q_dim);
-    l.bk = b.optional_vector(blk(i, "attn_k.bias"), kv_dim);
-    l.bv = b.optional_vector(blk(i, "attn_v.bias"), kv_dim);
-    l.bo = b.optional_vector(blk(i, "attn_output.bias"), dim);
-    l.ffn_norm = b.vector(blk(i, "ffn_norm.weight"), dim);
-    l.w_gate = b.matrix(blk(i, "ffn_gate.weight"), ff, dim);
-    l.w_up = b.matrix(blk(i, "ffn_up.weight"), ff, dim);
-    l.w_down = b.matrix(blk(i, "ffn_down.weight"), dim, ff);
+  bool output_bound = false;
+  for (const TensorSpec& spec : arch_.tensors) {
+    for (uint32_t i = 0; i < (spec.per_layer ? hp_.n_layer : 1); ++i) {
+      const std::string name = gguf_tensor_name(spec, i);
+      if (spec.presence != Presence::Required && !gguf_.find_tensor(name)) continue;  // optional, absent: not bound
+      const uint64_t rows = extent(spec.rows, hp_), cols = extent(spec.cols, hp_);
+      LayerWeights* l = spec.per_layer ? &w_.layers[i] : nullptr;
+      switch (spec.slot) {
+        case TensorSlot::TokenEmbd: w_.token_embd = b.matrix(name, rows, cols); break;
+        case TensorSlot::OutputNorm: w_.output_norm = b.vector(name, rows); break;
+        case TensorSlot::Output: w_.output = b.matrix(name, rows, cols); output_bound = true; break;
+        case TensorSlot::AttnNorm: l->attn_norm = b.vector(name, rows); break;
+        case TensorSlot::PostAttnNorm: l->post_attn_norm = b.vector(name, rows); break;
+        case TensorSlot::FfnNorm: l->ffn_norm = b.vector(name, rows); break;
+        case TensorSlot::PostFfnNorm: l->post_ffn_norm = b.vector(name, rows); break;
+        case TensorSlot::Wq: l->wq = b.matrix(name, rows, cols); break;
+        case TensorSlot::Wk: l->wk = b.matrix(name, rows, cols); break;
+        case TensorSlot::Wv: l->wv = b.matrix(name, rows, cols); break;
+        case TensorSlot::Wo: l->wo = b.matrix(name, rows, cols); break;
+        case TensorSlot::Bq: l->bq = b.vector(name, rows); break;
+        case TensorSlot::Bk: l->bk = b.vector(name, rows); break;
+        case TensorSlot::Bv: l->bv = b.vector(name, rows); break;
+        case TensorSlot::Bo: l->bo = b.vector(name, rows); break;
+        case TensorSlot::Wgate: l->w_gate = b.matrix(name, rows, cols); break;
+        case TensorSlot::Wup: l->w_up = b.matrix(name, rows, cols); break;
+        case TensorSlot::Wdown: l->w_down = b.matrix(name, rows, cols); break;
+        case TensorSlot::Wqkv: {  // rows [q | k | v], split as llama.cpp splits them (at q_dim and q_dim + kv_dim)
+          const WeightMatrix m = b.fused_matrix(name, {q_dim, kv_dim, kv_dim}, "q, k and v", cols);
+          l->wq = row_range(m, 0, q_dim);
+          l->wk = row_range(m, q_dim, kv_dim);
+          l->wv = row_range(m, q_dim + kv_dim, kv_dim);
+          break;
+        }
+        case TensorSlot::WgateUp: {  // rows [gate | up]
+          const WeightMatrix m = b.fused_matrix(name, {ff, ff}, "gate and up", cols);
+          l->w_gate = row_range(m, 0, ff);
+          l->w_up = row_range(m, ff, ff);
+          break;
+        }
+      }
+    }
   }
-  w_.output_norm = b.vector("output_norm.weight", dim);
-  w_.output = hp_.tied_embeddings ? w_.token_embd : b.matrix("output.weight", vocab, dim);
+  if (!output_bound) w_.output = w_.token_embd;  // tied
 
   // RoPE inverse frequencies: theta^(-2i/d), divided by llama3's per-frequency factors (rope_freqs.weight) and by
   // the linear scaling factor. Computed in double; the rotation angles are formed in double per position too.

@@ -1,6 +1,7 @@
 #pragma once
-// A loaded LLaMA model: its GGUF file (mapped, or converted in memory), the validated hyperparameters and the
-// weights bound by name with their shapes and types checked. Immutable after load, so any number of sessions can
+// A loaded model of any family in weights/architecture.h: its GGUF file (mapped, or converted in memory), its row
+// of the architecture table, the validated hyperparameters and the weights bound by the table's names with their
+// shapes and types checked (fused tensors are bound as views of their parts). Immutable after load, so any number of sessions can
 // run on one Model at the same time.
 #include <memory>
 #include <span>
@@ -8,13 +9,16 @@
 #include <vector>
 
 #include "engine/ops/linear.h"
+#include "weights/architecture.h"
 #include "weights/gguf.h"
-#include "weights/llama_hparams.h"
+#include "weights/model_hparams.h"
 
 namespace edt {
 
 struct LayerWeights {
   const float* attn_norm = nullptr;  // (dim)
+  const float* post_attn_norm = nullptr;  // (dim) on the attention output before the residual add (Gemma-2), or null
+  const float* post_ffn_norm = nullptr;   // (dim) on the feed-forward output before the residual add, or null
   WeightMatrix wq, wk, wv, wo;       // (q_dim, dim), (kv_dim, dim), (kv_dim, dim), (dim, q_dim)
   const float* bq = nullptr;         // (q_dim) or null
   const float* bk = nullptr;         // (kv_dim) or null
@@ -40,8 +44,13 @@ class Model {
   // Loads GGUF bytes held in memory (e.g. converted on the fly); the model keeps them.
   static std::shared_ptr<Model> from_bytes(std::vector<uint8_t> bytes, const std::string& source,
                                            Isa isa = process_isa());
+  // The same weights read under another architecture row or hyperparameters: how the tests show that each
+  // convention matters (flip one field, the reference logits no longer match). Shapes must stay the same.
+  static std::shared_ptr<Model> variant(const std::shared_ptr<const Model>& base, const Architecture& arch,
+                                        const ModelHParams& hp);
 
-  const LlamaHParams& hparams() const { return hp_; }
+  const ModelHParams& hparams() const { return hp_; }
+  const Architecture& architecture() const { return arch_; }
   const ModelWeights& weights() const { return w_; }
   const GgufFile& gguf() const { return gguf_; }
   Isa isa() const { return isa_; }
@@ -53,7 +62,8 @@ class Model {
 
   std::shared_ptr<const void> storage_;  // the mapping or the byte vector the tensors point into
   GgufFile gguf_;
-  LlamaHParams hp_;
+  ModelHParams hp_;
+  Architecture arch_;  // a copy of the table row, so that variant() can change a field
   ModelWeights w_;
   Isa isa_ = Isa::Scalar;
 };

@@ -1,4 +1,5 @@
-// The LLaMA forward pass. One graph for prefill and decode; only the linear kernels differ with the batch size.
+// The forward pass of every family in weights/architecture.h. One graph for prefill and decode; only the linear
+// kernels differ with the batch size, and the families only in the table fields it reads.
 #include "engine/request_error.h"
 #include "engine/session.h"
 
@@ -21,7 +22,7 @@ uint32_t chunk_rows(const SessionOptions& options, uint32_t n_ctx) {
 
 // The KV cache and the attention scratch of a session: checked against free memory before anything is allocated.
 uint32_t checked_context(const Model& model, const SessionOptions& options) {
-  const LlamaHParams& hp = model.hparams();
+  const ModelHParams& hp = model.hparams();
   const uint32_t n_ctx = options.n_ctx ? options.n_ctx : hp.n_ctx_train;
   const uint64_t kv_bytes = KvCache::bytes_for(hp.n_layer, n_ctx, size_t{hp.n_head_kv} * hp.head_dim, options.kv_type);
   const uint64_t scores_bytes = attention_scratch_floats(chunk_rows(options, n_ctx), n_ctx, hp.head_dim,
@@ -42,7 +43,7 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
       n_threads_(std::max(1, options.n_threads)),
       cache_(model_->hparams().n_layer, n_ctx_, model_->hparams().n_head_kv, model_->hparams().head_dim,
              options.kv_type) {
-  const LlamaHParams& hp = model_->hparams();
+  const ModelHParams& hp = model_->hparams();
   const size_t b = max_batch_, dim = hp.n_embd, q_dim = size_t{hp.n_head} * hp.head_dim;
   const size_t kv_dim = size_t{hp.n_head_kv} * hp.head_dim, ff = hp.n_ff;
   x_.resize(b * dim);
@@ -104,17 +105,25 @@ std::span<const float> Session::decode(int32_t token) {
 }
 
 void Session::forward(const int32_t* tokens, size_t n, float* out, bool all_rows) {
-  const LlamaHParams& hp = model_->hparams();
+  const ModelHParams& hp = model_->hparams();
+  const Architecture& arch = model_->architecture();  // the family's conventions; the graph reads only these fields
   const ModelWeights& w = model_->weights();
   const size_t dim = hp.n_embd, hd = hp.head_dim, half = hd / 2, ff = hp.n_ff;
   const size_t n_head = hp.n_head, q_dim = n_head * hd, kv_dim = size_t{hp.n_head_kv} * hd;
   const float eps = hp.rms_eps;
-  const AttentionShape attn_shape{n_head, hp.n_head_kv, hd, 1.0f / std::sqrt(static_cast<float>(hd))};
+  const auto rope = arch.rope == RopeStyle::Neox ? rope_apply_neox : rope_apply;
+  const Isa isa = model_->isa();
+  const auto gated_activation = [&](float* gate, const float* up, size_t count) {
+    arch.activation == Activation::GeluTanh ? geglu_tanh(gate, up, count) : swiglu(gate, up, count, isa);
+  };
+  const float embd_scale = std::sqrt(static_cast<float>(dim));  // Gemma: embeddings × sqrt(dim), rounded to float
   const int threads = n_threads_;
   float* scratch = gemm_scratch_.data();
 
   for (size_t t = 0; t < n; ++t) {
     dequantize_row(w.token_embd.type, w.token_embd.row(static_cast<size_t>(tokens[t])), &x_[t * dim], dim);
+    if (arch.embd_scale_sqrt_dim)
+      for (size_t i = 0; i < dim; ++i) x_[t * dim + i] *= embd_scale;
     // Rotation angles of this position, formed in double: pos * inv_freq loses digits in float at long context.
     const double pos = static_cast<double>(pos_ + t);
     for (size_t i = 0; i < half; ++i) {
@@ -135,26 +144,32 @@ void Session::forward(const int32_t* tokens, size_t n, float* out, bool all_rows
       if (L.bv) add_in_place(&v_[t * kv_dim], L.bv, kv_dim);
       const float* c = &rope_cos_[t * half];
       const float* s = &rope_sin_[t * half];
-      for (size_t h = 0; h < n_head; ++h) rope_apply(&q_[t * q_dim + h * hd], c, s, hd);
-      for (size_t h = 0; h < hp.n_head_kv; ++h) rope_apply(&k_[t * kv_dim + h * hd], c, s, hd);
+      for (size_t h = 0; h < n_head; ++h) rope(&q_[t * q_dim + h * hd], c, s, hd);
+      for (size_t h = 0; h < hp.n_head_kv; ++h) rope(&k_[t * kv_dim + h * hd], c, s, hd);
       cache_.store(l, pos_ + t, &k_[t * kv_dim], &v_[t * kv_dim]);
     }
 
-    // Causal attention: token t sees positions 0..pos_+t. Heads sharing a KV head (GQA) read the same cache rows.
-    attention(q_.data(), cache_, l, pos_, n, attn_shape, model_->isa(), scores_.data(), scores_.size(), att_out_.data(),
+    // Causal attention: token t sees positions 0..pos_+t, or the last layer_window[l] of them on a sliding layer.
+    // Heads sharing a KV head (GQA) read the same cache rows.
+    const AttentionShape attn_shape{n_head, hp.n_head_kv, hd, hp.attn_scale, hp.attn_softcap, hp.layer_window[l]};
+    attention(q_.data(), cache_, l, pos_, n, attn_shape, isa, scores_.data(), scores_.size(), att_out_.data(),
               threads);
 
     matmul(L.wo, att_out_.data(), n, proj_.data(), scratch, threads);
     for (size_t t = 0; t < n; ++t) {
       if (L.bo) add_in_place(&proj_[t * dim], L.bo, dim);
+      if (L.post_attn_norm) rmsnorm(&proj_[t * dim], &proj_[t * dim], L.post_attn_norm, dim, eps);
       add_in_place(&x_[t * dim], &proj_[t * dim], dim);
       rmsnorm(&xn_[t * dim], &x_[t * dim], L.ffn_norm, dim, eps);
     }
     const MatvecTask gate_up[] = {{&L.w_gate, gate_.data()}, {&L.w_up, up_.data()}};
     matmul_group(gate_up, xn_.data(), n, scratch, threads);
-    for (size_t t = 0; t < n; ++t) swiglu(&gate_[t * ff], &up_[t * ff], ff, model_->isa());
+    for (size_t t = 0; t < n; ++t) gated_activation(&gate_[t * ff], &up_[t * ff], ff);
     matmul(L.w_down, gate_.data(), n, proj_.data(), scratch, threads);
-    for (size_t t = 0; t < n; ++t) add_in_place(&x_[t * dim], &proj_[t * dim], dim);
+    for (size_t t = 0; t < n; ++t) {
+      if (L.post_ffn_norm) rmsnorm(&proj_[t * dim], &proj_[t * dim], L.post_ffn_norm, dim, eps);
+      add_in_place(&x_[t * dim], &proj_[t * dim], dim);
+    }
   }
   pos_ += static_cast<uint32_t>(n);
   if (out == nullptr) return;  // a prefill chunk whose logits nobody reads
@@ -163,6 +178,7 @@ void Session::forward(const int32_t* tokens, size_t n, float* out, bool all_rows
   const size_t first = all_rows ? 0 : n - 1;
   for (size_t t = first; t < n; ++t) rmsnorm(&xn_[t * dim], &x_[t * dim], w.output_norm, dim, eps);
   matmul(w.output, &xn_[first * dim], n - first, out, scratch, threads);
+  if (hp.final_softcap > 0) softcap(out, (n - first) * hp.n_vocab, hp.final_softcap);
 }
 
 }  // namespace edt

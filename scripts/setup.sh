@@ -2,7 +2,8 @@
 # Installs the Debian packages the build, the tests and the fuzzers need; does nothing when all are present.
 set -euo pipefail
 packages=(g++ cmake make pkg-config libopenblas-dev nlohmann-json3-dev libpcre2-dev libgtest-dev libbenchmark-dev
-          clang libclang-rt-14-dev)
+          clang libclang-rt-14-dev
+          libicu-dev)  # libicu-dev: Unicode NFC normalization for Qwen2's tokenizer
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -7,6 +7,7 @@
 
 #include "tests/test_util.h"
 #include "tokenizer/vocab_data.h"
+#include "weights/architecture.h"
 #include "weights/error.h"
 #include "weights/gguf.h"
 #include "weights/half.h"
@@ -52,7 +53,7 @@ std::vector<float> source_f32(const SafetensorsCheckpoint& ckpt, const std::stri
 void expect_exact_hf_tensors(const std::string& dir, std::optional<GgmlType> type) {
   const Converted c = convert(dir, type);
   const auto ckpt = SafetensorsCheckpoint::open(dir);
-  const LlamaHParams hp = read_hf_config(dir + "/config.json");
+  const ModelHParams hp = read_hf_config(dir + "/config.json");
   auto check = [&](const std::string& src, const std::string& dst, size_t permute_heads) {
     const GgufTensorInfo* t = c.gguf.find_tensor(dst);
     ASSERT_NE(t, nullptr) << dst;
@@ -69,28 +70,19 @@ void expect_exact_hf_tensors(const std::string& dir, std::optional<GgmlType> typ
       ASSERT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(expect)) << dst << " element " << i;
     }
   };
-  check("model.embed_tokens.weight", "token_embd.weight", 0);
-  check("model.norm.weight", "output_norm.weight", 0);
-  for (uint32_t l = 0; l < hp.n_layer; ++l) {
-    const std::string p = "model.layers." + std::to_string(l) + ".", b = "blk." + std::to_string(l) + ".";
-    check(p + "self_attn.q_proj.weight", b + "attn_q.weight", hp.n_head);
-    check(p + "self_attn.k_proj.weight", b + "attn_k.weight", hp.n_head_kv);
-    check(p + "self_attn.v_proj.weight", b + "attn_v.weight", 0);
-    check(p + "self_attn.o_proj.weight", b + "attn_output.weight", 0);
-    check(p + "mlp.gate_proj.weight", b + "ffn_gate.weight", 0);
-    check(p + "mlp.up_proj.weight", b + "ffn_up.weight", 0);
-    check(p + "mlp.down_proj.weight", b + "ffn_down.weight", 0);
-    check(p + "input_layernorm.weight", b + "attn_norm.weight", 0);
-    check(p + "post_attention_layernorm.weight", b + "ffn_norm.weight", 0);
-    if (hp.attention_bias) {
-      check(p + "self_attn.q_proj.bias", b + "attn_q.bias", hp.n_head);
-      check(p + "self_attn.k_proj.bias", b + "attn_k.bias", hp.n_head_kv);
-      check(p + "self_attn.v_proj.bias", b + "attn_v.bias", 0);
-      check(p + "self_attn.o_proj.bias", b + "attn_output.bias", 0);
-    }
+  // Every tensor of the llama row the config implies, by the table's names; q/k (and their biases) permuted.
+  size_t checked = 0;
+  for_each_tensor(architecture("llama", "test"), hp.n_layer, [&](const TensorSpec& spec, uint32_t l) {
+    if (!tensor_expected(spec, hp)) return;
+    const bool q = spec.slot == TensorSlot::Wq || spec.slot == TensorSlot::Bq;
+    const bool k = spec.slot == TensorSlot::Wk || spec.slot == TensorSlot::Bk;
+    check(hf_tensor_name(spec, l), gguf_tensor_name(spec, l), q ? hp.n_head : k ? hp.n_head_kv : 0);
+    ++checked;
+  });
+  EXPECT_EQ(checked, c.gguf.tensors.size() - (c.gguf.find_tensor("rope_freqs.weight") ? 1 : 0));
+  if (hp.tied_embeddings) {
+    EXPECT_EQ(c.gguf.find_tensor("output.weight"), nullptr);
   }
-  if (hp.tied_embeddings) EXPECT_EQ(c.gguf.find_tensor("output.weight"), nullptr);
-  else check("lm_head.weight", "output.weight", 0);
 }
 
 TEST(Convert, RandomCheckpointsHoldExactValues) {

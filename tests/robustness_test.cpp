@@ -70,7 +70,7 @@ TEST(Robustness, MetadataOfTheWrongTypeOrRange) {
   expect_error(rewrite(b.file, [](GgufWriter& w) { w.set_string("llama.block_count", "2"); }),
                "key 'llama.block_count' has type STRING, expected an unsigned integer");
   expect_error(rewrite(b.file, [](GgufWriter& w) { w.set_string("general.architecture", "mamba"); }),
-               "general.architecture is 'mamba', expected 'llama'");
+               "general.architecture is 'mamba', which this engine does not know (known: llama, qwen2, phi3, gemma2, gemma)");
   expect_error(rewrite(b.file, [](GgufWriter& w) { w.set_u32("llama.context_length", 0); }),
                "context length 0 is outside");
 }

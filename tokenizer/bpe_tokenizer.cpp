@@ -3,15 +3,20 @@
 #include <limits>
 
 #include "tokenizer/byte_level.h"
+#include "tokenizer/pretokenizers.h"
+#include "tokenizer/unicode_nfc.h"
 #include "weights/error.h"
 
 namespace edt {
 
 BpeTokenizer::BpeTokenizer(const VocabData& vocab) : Tokenizer(vocab) {
-  const char* pattern = pretokenizer_regex(vocab_.pre.empty() ? "default" : vocab_.pre);
-  if (!pattern)
-    throw FormatError("tokenizer pre-tokenizer '" + vocab_.pre + "' is not supported (known: llama-bpe, gpt-2, default)");
-  regex_ = std::make_unique<UnicodeRegex>(pattern);
+  const PreTokenizerSpec* spec = find_pretokenizer(vocab_.pre.empty() ? "default" : vocab_.pre);
+  if (!spec)
+    throw FormatError("tokenizer pre-tokenizer '" + vocab_.pre + "' is not supported (known: " + known_pretokenizers() +
+                      ")");
+  for (const char* pattern : spec->regexes) regexes_.push_back(std::make_unique<UnicodeRegex>(pattern));
+  // A GGUF from llama.cpp has no normalizer key: then the family's own (Qwen2 always normalizes) applies.
+  nfc_ = vocab_.nfc.value_or(spec->nfc);
   // Llama-3's tokenizer.json sets ignore_merges; GGUF has no key for it, and llama.cpp ties it to llama-bpe.
   ignore_merges_ = vocab_.ignore_merges.value_or(vocab_.pre == "llama-bpe");
   const ByteLevelAlphabet& alphabet = byte_level_alphabet();
@@ -30,9 +35,25 @@ BpeTokenizer::BpeTokenizer(const VocabData& vocab) : Tokenizer(vocab) {
   }
 }
 
+void BpeTokenizer::split_words(std::string_view text, std::vector<std::string_view>& words) const {
+  regexes_[0]->split(text, words);
+  std::vector<std::string_view> pieces;
+  for (size_t r = 1; r < regexes_.size(); ++r) {
+    pieces.swap(words);
+    words.clear();
+    for (std::string_view p : pieces) regexes_[r]->split(p, words);
+  }
+}
+
 void BpeTokenizer::encode_fragment(std::string_view text, bool, std::vector<int32_t>& out) const {
   std::vector<std::string_view> words;
-  regex_->split(text, words);
+  if (nfc_) {
+    const std::string normalized = nfc_normalize(text);
+    split_words(normalized, words);
+    for (std::string_view w : words) encode_word(w, out);
+    return;
+  }
+  split_words(text, words);
   for (std::string_view w : words) encode_word(w, out);
 }
 

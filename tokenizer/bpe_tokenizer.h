@@ -1,6 +1,7 @@
 #pragma once
-// Byte-level BPE (GPT-2, Llama-3 style): the pre-tokenizer regex splits the text into words, each word's bytes are
-// spelled in the byte-level alphabet, then merged pairwise by merge rank into vocabulary tokens.
+// Byte-level BPE (GPT-2, Llama-3, Qwen2, SmolLM style): the text is NFC-normalized when the tokenizer says so, the
+// pre-tokenizer's regexes split it into words (tokenizer/pretokenizers.h), each word's bytes are spelled in the
+// byte-level alphabet, then merged pairwise by merge rank into vocabulary tokens.
 #include <memory>
 #include <unordered_map>
 
@@ -18,7 +19,10 @@ class BpeTokenizer final : public Tokenizer {
   void encode_fragment(std::string_view text, bool at_start, std::vector<int32_t>& out) const override;
   void encode_word(std::string_view word, std::vector<int32_t>& out) const;
 
-  std::unique_ptr<UnicodeRegex> regex_;
+  void split_words(std::string_view text, std::vector<std::string_view>& words) const;
+
+  std::vector<std::unique_ptr<UnicodeRegex>> regexes_;  // applied in order, each to the pieces the last one left
+  bool nfc_;                                            // NFC-normalize each fragment before splitting
   bool ignore_merges_;  // a word that is itself a token is taken whole (Llama-3)
   struct Merge {
     uint32_t rank;

@@ -91,9 +91,15 @@ std::unique_ptr<Tokenizer> Tokenizer::from_path(const std::string& path) {
   if (fs::is_directory(path)) {
     if (fs::exists(fs::path(path) / "tokenizer.model")) return from_path((fs::path(path) / "tokenizer.model").string());
     if (fs::exists(fs::path(path) / "tokenizer.json")) return from_path((fs::path(path) / "tokenizer.json").string());
-    throw FormatError(path + ": no tokenizer.json or tokenizer.model in the folder");
+    if (fs::exists(fs::path(path) / "vocab.json")) return from_path((fs::path(path) / "vocab.json").string());
+    throw FormatError(path + ": no tokenizer.json, vocab.json + merges.txt or tokenizer.model in the folder");
   }
   if (!fs::exists(path)) throw FormatError(path + ": no such file");
+  if (fs::path(path).filename() == "vocab.json") {
+    const fs::path dir = fs::path(path).parent_path();
+    return from_vocab(vocab_from_vocab_and_merges(path, (dir / "merges.txt").string(),
+                                                  (dir / "tokenizer_config.json").string()));
+  }
   if (fs::path(path).extension() == ".json") {
     const fs::path config = fs::path(path).parent_path() / "tokenizer_config.json";
     return from_vocab(vocab_from_tokenizer_json(path, config.string()));

@@ -51,13 +51,4 @@ void UnicodeRegex::split(std::string_view text, std::vector<std::string_view>& o
   pcre2_match_data_free(md);
 }
 
-const char* pretokenizer_regex(const std::string& pre) {
-  if (pre == "llama-bpe" || pre == "llama3" || pre == "smaug-bpe")
-    return "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|"
-           "\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
-  if (pre == "gpt-2" || pre == "default")
-    return "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
-  return nullptr;
-}
-
 }  // namespace edt

@@ -26,7 +26,4 @@ class UnicodeRegex {
   std::unique_ptr<Impl> impl_;
 };
 
-// The regexes GGUF's tokenizer.ggml.pre names (llama.cpp's spelling of the Hugging Face patterns).
-const char* pretokenizer_regex(const std::string& pre);  // nullptr when unknown
-
 }  // namespace edt

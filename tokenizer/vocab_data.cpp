@@ -7,6 +7,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "tokenizer/pretokenizers.h"
 #include "tokenizer/sentencepiece_model.h"
 #include "weights/error.h"
 #include "weights/gguf.h"
@@ -18,11 +19,6 @@ namespace {
 
 using nlohmann::json;
 
-// The pre-tokenizer regexes GGUF names (tokenizer.ggml.pre), as the Hugging Face tokenizer.json files spell them.
-const char* const kLlama3Regex =
-    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|"
-    "\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
-
 json read_json_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw FormatError(path + ": cannot open");
@@ -33,24 +29,56 @@ json read_json_file(const std::string& path) {
   return j;
 }
 
-// Names the pre-tokenizer of a byte-level BPE tokenizer.json the way llama.cpp's GGUF files do.
-std::string detect_pre_tokenizer(const json& pre, const std::string& source) {
-  if (pre.is_object() && pre.value("type", "") == "ByteLevel" && pre.value("use_regex", true)) return "gpt-2";
-  if (pre.is_object() && pre.value("type", "") == "Sequence" && pre.contains("pretokenizers")) {
-    std::string regex;
-    bool byte_level = false;
-    for (const json& p : pre["pretokenizers"]) {
-      if (p.value("type", "") == "Split" && p.contains("pattern") && p["pattern"].contains("Regex"))
-        regex = p["pattern"]["Regex"].get<std::string>();
-      if (p.value("type", "") == "ByteLevel") byte_level = true;
-    }
-    if (byte_level && regex == kLlama3Regex) return "llama-bpe";
-    if (byte_level && !regex.empty())
-      throw FormatError(source + ": pre-tokenizer regex '" + regex + "' is not one this engine knows "
-                        "(supported: the Llama-3 regex 'llama-bpe' and GPT-2's ByteLevel 'gpt-2')");
+// One step of a tokenizer.json pre-tokenizer as the regexes it splits with (Split, Digits, ByteLevel); appends
+// nothing for a ByteLevel without its regex (it only maps bytes, which the BPE does anyway).
+void pre_tokenizer_regexes(const json& p, std::vector<std::string>& out, const std::string& source) {
+  const std::string type = p.is_object() ? p.value("type", "") : "";
+  if (type == "ByteLevel") {
+    if (p.value("add_prefix_space", false))
+      throw FormatError(source + ": pre-tokenizer ByteLevel with add_prefix_space = true is not supported");
+    if (p.value("use_regex", true)) out.push_back(gpt2_regex());
+  } else if (type == "Split" && p.contains("pattern") && p["pattern"].is_object() && p["pattern"].contains("Regex") &&
+             p["pattern"]["Regex"].is_string() && p.value("behavior", "") == "Isolated" && !p.value("invert", false)) {
+    out.push_back(p["pattern"]["Regex"].get<std::string>());
+  } else if (type == "Digits") {
+    out.push_back(digits_regex(p.value("individual_digits", false)));
+  } else {
+    throw FormatError(source + ": pre-tokenizer step " + p.dump().substr(0, 200) +
+                      " is not one this engine knows (known: Split Isolated by a regex, Digits, ByteLevel)");
   }
-  throw FormatError(source + ": pre_tokenizer " + pre.dump().substr(0, 200) +
-                    " is not a byte-level BPE pre-tokenizer this engine knows");
+}
+
+// Names the pre-tokenizer of a byte-level BPE tokenizer.json the way llama.cpp's GGUF files do: its steps become a
+// list of regexes, which must be one row of the pre-tokenizer table.
+std::string detect_pre_tokenizer(const json& pre, const std::string& source) {
+  std::vector<std::string> regexes;
+  if (pre.is_object() && pre.value("type", "") == "Sequence" && pre.contains("pretokenizers") &&
+      pre["pretokenizers"].is_array()) {
+    for (const json& p : pre["pretokenizers"]) pre_tokenizer_regexes(p, regexes, source);
+  } else if (pre.is_object()) {
+    pre_tokenizer_regexes(pre, regexes, source);
+  } else {
+    throw FormatError(source + ": pre_tokenizer " + pre.dump().substr(0, 200) +
+                      " is not a byte-level BPE pre-tokenizer this engine knows");
+  }
+  if (const PreTokenizerSpec* spec = find_pretokenizer_by_regexes(regexes)) return spec->name;
+  std::string list;
+  for (const std::string& r : regexes) list += (list.empty() ? "'" : ", '") + r + "'";
+  throw FormatError(source + ": pre-tokenizer splitting by " + (list.empty() ? std::string("nothing") : list) +
+                    " is not one this engine knows (supported: " + known_pretokenizers() + ")");
+}
+
+// tokenizer.json's normalizer: none, or NFC (alone or inside a Sequence).
+bool detect_nfc(const json& normalizer, const std::string& source) {
+  if (normalizer.is_null()) return false;
+  if (normalizer.is_object() && normalizer.value("type", "") == "NFC") return true;
+  if (normalizer.is_object() && normalizer.value("type", "") == "Sequence" && normalizer.contains("normalizers") &&
+      normalizer["normalizers"].is_array()) {
+    bool nfc = false;
+    for (const json& n : normalizer["normalizers"]) nfc = detect_nfc(n, source) || nfc;
+    return nfc;
+  }
+  throw FormatError(source + ": normalizer " + normalizer.dump().substr(0, 200) + " is not supported (known: none, NFC)");
 }
 
 int32_t token_id_of(const json& config_entry, const std::unordered_map<std::string, int32_t>& ids) {
@@ -102,6 +130,7 @@ void VocabData::write_to(GgufWriter& w) const {
   // exactly as the source does.
   if (remove_extra_whitespaces) w.set_bool("tokenizer.ggml.remove_extra_whitespaces", *remove_extra_whitespaces);
   if (ignore_merges) w.set_bool("tokenizer.ggml.ignore_merges", *ignore_merges);
+  if (nfc) w.set_bool("tokenizer.ggml.nfc", *nfc);
 }
 
 VocabData VocabData::read_from(const GgufFile& f) {
@@ -132,11 +161,75 @@ VocabData VocabData::read_from(const GgufFile& f) {
   v.add_space_prefix = f.get_bool("tokenizer.ggml.add_space_prefix");
   v.remove_extra_whitespaces = f.get_bool("tokenizer.ggml.remove_extra_whitespaces");
   v.ignore_merges = f.get_bool("tokenizer.ggml.ignore_merges");
+  v.nfc = f.get_bool("tokenizer.ggml.nfc");
   v.validate(f.source);
   return v;
 }
 
-VocabData vocab_from_tokenizer_json(const std::string& path, const std::string& tokenizer_config_path) {
+namespace {
+
+// What both byte-level BPE sources (tokenizer.json; vocab.json + merges.txt) give before the common assembly.
+struct BpeSource {
+  std::unordered_map<std::string, int32_t> ids;  // piece -> id, added tokens included
+  std::unordered_map<int32_t, bool> added_special;  // added token id -> special
+  std::vector<std::string> merges;                // "a b" in rank order
+  int64_t max_id = -1;
+  bool template_adds_bos = false;                 // tokenizer.json's post-processor puts a token first
+  std::string template_bos;                       // that token
+};
+
+void add_piece(BpeSource& b, const std::string& piece, const json& id, const std::string& source) {
+  if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() >= (1 << 24))
+    throw FormatError(source + ": vocab entry '" + piece + "' has id " + id.dump() + ", expected 0..16777215");
+  b.ids[piece] = id.get<int32_t>();
+  b.max_id = std::max<int64_t>(b.max_id, id.get<int64_t>());
+}
+
+void add_added_token(BpeSource& b, const std::string& content, int64_t id, bool special, const std::string& source) {
+  if (id < 0 || id >= (1 << 24)) throw FormatError(source + ": added token id " + std::to_string(id) + " out of range");
+  b.ids[content] = static_cast<int32_t>(id);
+  b.added_special[static_cast<int32_t>(id)] = special;
+  b.max_id = std::max(b.max_id, id);
+}
+
+// Dense token list, special ids and BOS policy (tokenizer_config.json first, then the post-processor template).
+VocabData assemble_bpe(BpeSource& b, VocabData v, const std::string& tokenizer_config_path, const std::string& source) {
+  const size_t n = static_cast<size_t>(b.max_id + 1);
+  v.model = "gpt2";
+  v.tokens.assign(n, "");
+  v.token_types.assign(n, static_cast<int32_t>(TokenType::Unused));
+  std::vector<bool> filled(n, false);
+  for (const auto& [piece, id] : b.ids) {
+    v.tokens[static_cast<size_t>(id)] = piece;
+    filled[static_cast<size_t>(id)] = true;
+    auto it = b.added_special.find(id);
+    v.token_types[static_cast<size_t>(id)] = static_cast<int32_t>(
+        it == b.added_special.end() ? TokenType::Normal : (it->second ? TokenType::Control : TokenType::UserDefined));
+  }
+  for (size_t i = 0; i < n; ++i)
+    if (!filled[i]) v.tokens[i] = "[PAD" + std::to_string(i) + "]";  // llama.cpp's filler for holes in the ids
+  v.merges = std::move(b.merges);
+
+  json config = json::object();
+  if (!tokenizer_config_path.empty() && std::filesystem::exists(tokenizer_config_path))
+    config = read_json_file(tokenizer_config_path);
+  if (config.contains("bos_token")) v.bos_id = token_id_of(config["bos_token"], b.ids);
+  if (config.contains("eos_token")) v.eos_id = token_id_of(config["eos_token"], b.ids);
+  if (config.contains("pad_token") && !config["pad_token"].is_null()) v.pad_id = token_id_of(config["pad_token"], b.ids);
+  if (b.template_adds_bos && v.bos_id < 0) v.bos_id = token_id_of(json(b.template_bos), b.ids);
+  v.add_bos = config.contains("add_bos_token") && config["add_bos_token"].is_boolean()
+                  ? config["add_bos_token"].get<bool>()
+                  : b.template_adds_bos;
+  v.add_eos = config.value("add_eos_token", false);
+  v.validate(source);
+  return v;
+}
+
+}  // namespace
+
+namespace {
+
+VocabData tokenizer_json_unchecked(const std::string& path, const std::string& tokenizer_config_path) {
   const json j = read_json_file(path);
   if (!j.contains("model") || !j["model"].is_object() || j["model"].value("type", "") != "BPE")
     throw FormatError(path + ": model.type is not \"BPE\"; only byte-level BPE tokenizer.json files are supported");
@@ -145,76 +238,121 @@ VocabData vocab_from_tokenizer_json(const std::string& path, const std::string& 
     throw FormatError(path + ": a byte_fallback BPE tokenizer.json (SentencePiece-style) needs its tokenizer.model");
   if (!model.contains("vocab") || !model["vocab"].is_object()) throw FormatError(path + ": model.vocab is missing");
   VocabData v;
-  v.model = "gpt2";
   v.ignore_merges = model.value("ignore_merges", false);
   v.pre = detect_pre_tokenizer(j.contains("pre_tokenizer") ? j["pre_tokenizer"] : json(), path);
+  v.nfc = detect_nfc(j.contains("normalizer") ? j["normalizer"] : json(), path);
 
-  std::unordered_map<std::string, int32_t> ids;
-  int64_t max_id = -1;
-  for (const auto& [piece, id] : model["vocab"].items()) {
-    if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() >= (1 << 24))
-      throw FormatError(path + ": vocab entry '" + piece + "' has id " + id.dump() + ", expected 0..16777215");
-    ids[piece] = id.get<int32_t>();
-    max_id = std::max<int64_t>(max_id, id.get<int64_t>());
-  }
-  std::unordered_map<int32_t, bool> added_special;  // id -> special
+  BpeSource b;
+  for (const auto& [piece, id] : model["vocab"].items()) add_piece(b, piece, id, path);
   if (j.contains("added_tokens") && j["added_tokens"].is_array()) {
     for (const json& t : j["added_tokens"]) {
       if (!t.contains("id") || !t["id"].is_number_integer() || !t.contains("content") || !t["content"].is_string())
         throw FormatError(path + ": added_tokens entry needs an integer id and a string content");
-      const int64_t id = t["id"].get<int64_t>();
-      if (id < 0 || id >= (1 << 24)) throw FormatError(path + ": added token id " + std::to_string(id) + " out of range");
-      ids[t["content"].get<std::string>()] = static_cast<int32_t>(id);
-      added_special[static_cast<int32_t>(id)] = t.value("special", false);
-      max_id = std::max(max_id, id);
+      add_added_token(b, t["content"].get<std::string>(), t["id"].get<int64_t>(), t.value("special", false), path);
     }
   }
-  const size_t n = static_cast<size_t>(max_id + 1);
-  v.tokens.assign(n, "");
-  v.token_types.assign(n, static_cast<int32_t>(TokenType::Unused));
-  std::vector<bool> filled(n, false);
-  for (const auto& [piece, id] : ids) {
-    v.tokens[static_cast<size_t>(id)] = piece;
-    filled[static_cast<size_t>(id)] = true;
-    auto it = added_special.find(id);
-    v.token_types[static_cast<size_t>(id)] = static_cast<int32_t>(
-        it == added_special.end() ? TokenType::Normal : (it->second ? TokenType::Control : TokenType::UserDefined));
-  }
-  for (size_t i = 0; i < n; ++i)
-    if (!filled[i]) v.tokens[i] = "[PAD" + std::to_string(i) + "]";  // llama.cpp's filler for holes in the ids
-
+  // Merges come in two spellings: "a b" (older files, Qwen2's) and ["a", "b"] (newer files, Llama-3's).
   if (model.contains("merges") && model["merges"].is_array()) {
-    v.merges.reserve(model["merges"].size());
+    b.merges.reserve(model["merges"].size());
     for (const json& m : model["merges"]) {
-      if (m.is_string()) v.merges.push_back(m.get<std::string>());
+      if (m.is_string()) b.merges.push_back(m.get<std::string>());
       else if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string())
-        v.merges.push_back(m[0].get<std::string>() + " " + m[1].get<std::string>());
+        b.merges.push_back(m[0].get<std::string>() + " " + m[1].get<std::string>());
       else throw FormatError(path + ": merge " + m.dump().substr(0, 80) + " is neither \"a b\" nor [\"a\", \"b\"]");
     }
   }
-
-  // Special tokens and BOS policy: tokenizer_config.json first, then the post-processor template.
-  json config = json::object();
-  if (!tokenizer_config_path.empty() && std::filesystem::exists(tokenizer_config_path))
-    config = read_json_file(tokenizer_config_path);
-  if (config.contains("bos_token")) v.bos_id = token_id_of(config["bos_token"], ids);
-  if (config.contains("eos_token")) v.eos_id = token_id_of(config["eos_token"], ids);
-  if (config.contains("pad_token") && !config["pad_token"].is_null()) v.pad_id = token_id_of(config["pad_token"], ids);
-  bool template_adds_bos = false;
   if (j.contains("post_processor") && j["post_processor"].is_object() &&
       j["post_processor"].value("type", "") == "TemplateProcessing" && j["post_processor"].contains("single")) {
     const json& single = j["post_processor"]["single"];
-    if (single.is_array() && !single.empty() && single[0].contains("SpecialToken")) {
-      template_adds_bos = true;
-      if (v.bos_id < 0) v.bos_id = token_id_of(single[0]["SpecialToken"]["id"], ids);
+    if (single.is_array() && !single.empty() && single[0].contains("SpecialToken") &&
+        single[0]["SpecialToken"].contains("id") && single[0]["SpecialToken"]["id"].is_string()) {
+      b.template_adds_bos = true;
+      b.template_bos = single[0]["SpecialToken"]["id"].get<std::string>();
     }
   }
-  v.add_bos = config.contains("add_bos_token") && config["add_bos_token"].is_boolean()
-                  ? config["add_bos_token"].get<bool>()
-                  : template_adds_bos;
-  v.add_eos = config.value("add_eos_token", false);
-  v.validate(path);
-  return v;
+  return assemble_bpe(b, std::move(v), tokenizer_config_path, path);
+}
+
+VocabData vocab_and_merges_unchecked(const std::string& vocab_json_path, const std::string& merges_path,
+                                     const std::string& tokenizer_config_path) {
+  const json vocab = read_json_file(vocab_json_path);
+  json config = json::object();
+  if (!tokenizer_config_path.empty() && std::filesystem::exists(tokenizer_config_path))
+    config = read_json_file(tokenizer_config_path);
+  // Without tokenizer.json the pre-tokenizer and normalizer are the tokenizer class's (transformers' slow
+  // tokenizers hard-code them).
+  const std::string cls = config.value("tokenizer_class", "");
+  VocabData v;
+  v.ignore_merges = false;
+  if (cls == "Qwen2Tokenizer" || cls == "Qwen2TokenizerFast") {
+    v.pre = "qwen2";
+    v.nfc = true;
+  } else if (cls == "GPT2Tokenizer" || cls == "GPT2TokenizerFast") {
+    v.pre = "gpt-2";
+    v.nfc = false;
+  } else {
+    throw FormatError(tokenizer_config_path + ": tokenizer_class '" + cls +
+                      "' with vocab.json + merges.txt is not supported (known: Qwen2Tokenizer, GPT2Tokenizer)");
+  }
+  BpeSource b;
+  for (const auto& [piece, id] : vocab.items()) add_piece(b, piece, id, vocab_json_path);
+  if (config.contains("added_tokens_decoder") && config["added_tokens_decoder"].is_object()) {
+    for (const auto& [key, t] : config["added_tokens_decoder"].items()) {
+      if (!t.is_object() || !t.contains("content") || !t["content"].is_string())
+        throw FormatError(tokenizer_config_path + ": added_tokens_decoder entry '" + key + "' needs a string content");
+      int64_t id = -1;
+      try {
+        size_t used = 0;
+        id = std::stoll(key, &used);
+        if (used != key.size()) id = -1;
+      } catch (const std::exception&) {
+        id = -1;
+      }
+      if (id < 0) throw FormatError(tokenizer_config_path + ": added_tokens_decoder key '" + key + "' is not an id");
+      add_added_token(b, t["content"].get<std::string>(), id, t.value("special", false), tokenizer_config_path);
+    }
+  }
+  const std::filesystem::path added = std::filesystem::path(vocab_json_path).parent_path() / "added_tokens.json";
+  if (std::filesystem::exists(added)) {
+    const json added_tokens = read_json_file(added.string());
+    for (const auto& [content, id] : added_tokens.items()) {
+      if (b.ids.count(content)) continue;  // described by added_tokens_decoder already
+      if (!id.is_number_integer()) throw FormatError(added.string() + ": token '" + content + "' has no integer id");
+      add_added_token(b, content, id.get<int64_t>(), false, added.string());
+    }
+  }
+  std::ifstream in(merges_path, std::ios::binary);
+  if (!in) throw FormatError(merges_path + ": cannot open");
+  size_t line_no = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();  // files saved on Windows
+    if (line.empty() || (line_no == 1 && line.rfind("#version", 0) == 0)) continue;
+    if (line.find(' ', 1) == std::string::npos)
+      throw FormatError(merges_path + ": line " + std::to_string(line_no) + " is not a merge \"a b\"");
+    b.merges.push_back(line);
+  }
+  return assemble_bpe(b, std::move(v), tokenizer_config_path, vocab_json_path);
+}
+
+}  // namespace
+
+// A JSON value of the wrong type deep inside (e.g. "special": 1) surfaces as nlohmann's exception: one FormatError.
+VocabData vocab_from_tokenizer_json(const std::string& path, const std::string& tokenizer_config_path) {
+  try {
+    return tokenizer_json_unchecked(path, tokenizer_config_path);
+  } catch (const json::exception& e) {
+    throw FormatError(path + ": unexpected JSON: " + e.what());
+  }
+}
+
+VocabData vocab_from_vocab_and_merges(const std::string& vocab_json_path, const std::string& merges_path,
+                                      const std::string& tokenizer_config_path) {
+  try {
+    return vocab_and_merges_unchecked(vocab_json_path, merges_path, tokenizer_config_path);
+  } catch (const json::exception& e) {
+    throw FormatError(vocab_json_path + ": unexpected JSON: " + e.what());
+  }
 }
 
 VocabData vocab_from_sentencepiece(const std::string& path) {

@@ -26,6 +26,7 @@ struct VocabData {
   std::optional<bool> add_space_prefix;  // SentencePiece's add_dummy_prefix
   std::optional<bool> remove_extra_whitespaces;  // SentencePiece's normalizer flag (our own GGUF key)
   std::optional<bool> ignore_merges;  // byte-level BPE: a word that is a token is taken whole (our own GGUF key)
+  std::optional<bool> nfc;  // byte-level BPE: NFC-normalize text first (our own GGUF key; absent: the pre-tokenizer's)
 
   void write_to(GgufWriter& w) const;
   // Throws FormatError naming the key when the vocabulary is missing or inconsistent.
@@ -36,6 +37,10 @@ struct VocabData {
 
 // From a Hugging Face tokenizer.json (byte-level BPE) and the folder's tokenizer_config.json if present.
 VocabData vocab_from_tokenizer_json(const std::string& path, const std::string& tokenizer_config_path);
+// From the older pair vocab.json + merges.txt; the pre-tokenizer follows tokenizer_config.json's tokenizer_class
+// (Qwen2Tokenizer, GPT2Tokenizer), added tokens come from its added_tokens_decoder and added_tokens.json.
+VocabData vocab_from_vocab_and_merges(const std::string& vocab_json_path, const std::string& merges_path,
+                                      const std::string& tokenizer_config_path);
 // From a SentencePiece tokenizer.model.
 VocabData vocab_from_sentencepiece(const std::string& path);
 // From llama2.c tokenizer.bin pieces and scores (converted the way llama.cpp's llama2c converter does).

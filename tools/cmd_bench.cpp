@@ -71,7 +71,7 @@ int cmd_bench(int argc, char** argv) {
     if (t < 1) throw UsageError("bench: thread counts must be >= 1");
   BandwidthProbe probe(process_isa());  // forks its helper now, before any OpenMP thread exists
   auto model = load_model_any(args.require("-m"));
-  const LlamaHParams& hp = model->hparams();
+  const ModelHParams& hp = model->hparams();
   uint64_t weight_bytes = 0;
   for (const GgufTensorInfo& t : model->gguf().tensors) weight_bytes += t.n_bytes;
   // Every weight is read once per generated token, except the embedding (one row) when the output is untied.

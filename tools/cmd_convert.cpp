@@ -24,7 +24,9 @@ int cmd_convert(int argc, char** argv) {
   Args args("convert", specs, argc, argv, 2);
   if (args.has("--help")) {
     std::printf("usage: edt convert INPUT -o OUT.gguf [--outtype T]\n"
-                "INPUT is a Hugging Face model folder (config.json, *.safetensors, tokenizer.json or tokenizer.model)\n"
+                "INPUT is a Hugging Face model folder (config.json, *.safetensors, tokenizer.json, vocab.json +\n"
+                "merges.txt or tokenizer.model) of a family in docs/architectures.md (Llama, Mistral, Qwen2, Phi-3,\n"
+                "Gemma, Gemma-2), written in llama.cpp's conventions for it,\n"
                 "or a llama2.c checkpoint (.bin) with its tokenizer.bin beside it.\n"
                 "Norms, biases and RoPE factors stay f32. A quantized --outtype is a preset of `edt quantize`\n"
                 "(%s) with the same per-tensor rules and fallbacks.\n%s",

@@ -8,10 +8,11 @@
 #include "tokenizer/vocab_data.h"
 #include "tools/args.h"
 #include "tools/commands.h"
+#include "weights/architecture.h"
 #include "weights/converter.h"
 #include "weights/error.h"
 #include "weights/gguf_writer.h"
-#include "weights/llama_hparams.h"
+#include "weights/model_hparams.h"
 #include "weights/quant_blocks.h"
 
 namespace edt {
@@ -86,7 +87,7 @@ int cmd_mkmodel(int argc, char** argv) {
   const auto seed = static_cast<uint64_t>(args.get_int("--seed", 1, 0, INT64_MAX));
   const std::string out = args.require("-o");
 
-  LlamaHParams hp;
+  ModelHParams hp;
   hp.n_vocab = shape->vocab;
   hp.n_embd = shape->dim;
   hp.n_ff = shape->hidden;
@@ -99,7 +100,7 @@ int cmd_mkmodel(int argc, char** argv) {
   hp.rms_eps = 1e-5f;
   hp.validate("mkmodel");
   GgufWriter w;
-  write_llama_hparams(w, hp, std::string("random-") + shape->name, *type);
+  write_model_hparams(w, hp, std::string("random-") + shape->name, *type);
   filler_vocab(hp.n_vocab).write_to(w);
 
   uint64_t tensor_index = 0;
@@ -123,22 +124,12 @@ int cmd_mkmodel(int argc, char** argv) {
                    }
                  });
   };
-  const uint64_t q = uint64_t{hp.n_head} * hp.head_dim, kv = uint64_t{hp.n_head_kv} * hp.head_dim;
-  add("token_embd.weight", hp.n_vocab, hp.n_embd);
-  for (uint32_t l = 0; l < hp.n_layer; ++l) {
-    const std::string b = "blk." + std::to_string(l) + ".";
-    add(b + "attn_norm.weight", 1, hp.n_embd);
-    add(b + "attn_q.weight", q, hp.n_embd);
-    add(b + "attn_k.weight", kv, hp.n_embd);
-    add(b + "attn_v.weight", kv, hp.n_embd);
-    add(b + "attn_output.weight", hp.n_embd, q);
-    add(b + "ffn_norm.weight", 1, hp.n_embd);
-    add(b + "ffn_gate.weight", hp.n_ff, hp.n_embd);
-    add(b + "ffn_down.weight", hp.n_embd, hp.n_ff);
-    add(b + "ffn_up.weight", hp.n_ff, hp.n_embd);
-  }
-  add("output_norm.weight", 1, hp.n_embd);
-  if (!shape->tied) add("output.weight", hp.n_vocab, hp.n_embd);
+  hp.tied_embeddings = shape->tied;
+  for_each_tensor(architecture("llama", "mkmodel"), hp.n_layer, [&](const TensorSpec& spec, uint32_t l) {
+    if (!tensor_expected(spec, hp)) return;
+    add(gguf_tensor_name(spec, l), spec.cols == Extent::One ? 1 : extent(spec.rows, hp),
+        spec.cols == Extent::One ? extent(spec.rows, hp) : extent(spec.cols, hp));
+  });
   const auto start = std::chrono::steady_clock::now();
   w.write(out);
   std::fprintf(stderr, "wrote %s: shape %s, %s, %zu tensors, %.1f MB, %.1f s\n", out.c_str(), shape->name,

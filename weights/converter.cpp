@@ -1,12 +1,16 @@
 #include "weights/converter.h"
 #include "weights/hf_chat_template.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <numbers>
 
 #include "tokenizer/vocab_data.h"
+#include "weights/architecture.h"
 #include "weights/error.h"
 #include "weights/llama2c.h"
 #include "weights/mapped_file.h"
@@ -31,29 +35,39 @@ uint32_t file_type_code(GgmlType t) {
 
 }  // namespace
 
-void write_llama_hparams(GgufWriter& w, const LlamaHParams& hp, const std::string& name, GgmlType matrix_type) {
-  w.set_string("general.architecture", "llama");
+void write_model_hparams(GgufWriter& w, const ModelHParams& hp, const std::string& name, GgmlType matrix_type) {
+  const Architecture& a = architecture(hp.arch, name);
+  const std::string p = std::string(a.name) + ".";
+  w.set_string("general.architecture", a.name);
   w.set_string("general.name", name);
   w.set_u32("general.file_type", file_type_code(matrix_type));
   if (matrix_type == GgmlType::Q8_0 || matrix_type == GgmlType::Q4_0) w.set_u32("general.quantization_version", 2);
-  w.set_u32("llama.vocab_size", hp.n_vocab);
-  w.set_u32("llama.context_length", hp.n_ctx_train);
-  w.set_u32("llama.embedding_length", hp.n_embd);
-  w.set_u32("llama.feed_forward_length", hp.n_ff);
-  w.set_u32("llama.block_count", hp.n_layer);
-  w.set_u32("llama.attention.head_count", hp.n_head);
-  w.set_u32("llama.attention.head_count_kv", hp.n_head_kv);
-  w.set_u32("llama.rope.dimension_count", hp.head_dim);
-  w.set_f32("llama.rope.freq_base", hp.rope_theta);
-  w.set_f32("llama.attention.layer_norm_rms_epsilon", hp.rms_eps);
-  if (hp.explicit_head_dim()) {
-    w.set_u32("llama.attention.key_length", hp.head_dim);
-    w.set_u32("llama.attention.value_length", hp.head_dim);
+  if (a.key_vocab_size) w.set_u32(p + "vocab_size", hp.n_vocab);
+  w.set_u32(p + "context_length", hp.n_ctx_train);
+  if (a.key_original_context && hp.original_context)
+    w.set_u32(p + "rope.scaling.original_context_length", hp.original_context);
+  w.set_u32(p + "embedding_length", hp.n_embd);
+  w.set_u32(p + "feed_forward_length", hp.n_ff);
+  w.set_u32(p + "block_count", hp.n_layer);
+  w.set_u32(p + "attention.head_count", hp.n_head);
+  w.set_u32(p + "attention.head_count_kv", hp.n_head_kv);
+  if (a.key_rope_dimension) w.set_u32(p + "rope.dimension_count", hp.head_dim);
+  // Gemma's converter writes no freq_base (llama.cpp's default 10000 applies); written anyway when it differs.
+  if (a.key_freq_base || hp.rope_theta != 10000.0f) w.set_f32(p + "rope.freq_base", hp.rope_theta);
+  w.set_f32(p + "attention.layer_norm_rms_epsilon", hp.rms_eps);
+  if (a.key_head_dim_always || hp.explicit_head_dim()) {
+    w.set_u32(p + "attention.key_length", hp.head_dim);
+    w.set_u32(p + "attention.value_length", hp.head_dim);
   }
   if (hp.rope_scaling.kind == RopeScaling::Kind::Linear) {
-    w.set_string("llama.rope.scaling.type", "linear");
-    w.set_f32("llama.rope.scaling.factor", hp.rope_scaling.factor);
+    w.set_string(p + "rope.scaling.type", "linear");
+    w.set_f32(p + "rope.scaling.factor", hp.rope_scaling.factor);
   }
+  if (a.softcaps) {
+    w.set_f32(p + "attn_logit_softcapping", hp.attn_softcap);
+    w.set_f32(p + "final_logit_softcapping", hp.final_softcap);
+  }
+  if (a.sliding_window && hp.sliding_window) w.set_u32(p + "attention.sliding_window", hp.sliding_window);
 }
 
 namespace {
@@ -104,13 +118,64 @@ void add_weight(Conversion& c, const std::string& name, std::vector<uint64_t> di
   });
 }
 
-std::string hf_layer(uint32_t i, const char* rest) { return "model.layers." + std::to_string(i) + "." + rest; }
-std::string blk(uint32_t i, const char* rest) { return "blk." + std::to_string(i) + "." + rest; }
-
 GgmlType source_float_type(const std::string& dtype) {
   if (dtype == "BF16") return GgmlType::BF16;
   if (dtype == "F16") return GgmlType::F16;
   return GgmlType::F32;
+}
+
+// llama3 RoPE scaling travels as a tensor of per-frequency factors (not an HF tensor: computed from the config).
+void add_rope_factors(Conversion& c, const ModelHParams& hp) {
+  if (hp.rope_scaling.kind != RopeScaling::Kind::Llama3) return;
+  auto factors = std::make_shared<std::vector<float>>(llama3_rope_factors(hp));
+  c.sources.push_back(factors);
+  c.writer.add_tensor("rope_freqs.weight", GgmlType::F32, {factors->size()}, [factors](uint8_t* dst) {
+    std::memcpy(dst, factors->data(), factors->size() * sizeof(float));
+  });
+}
+
+// llama.cpp cannot store Gemma-2's attention scale: its reader derives it from the layer count. A model whose
+// query_pre_attn_scalar disagrees with that rule would be read wrongly, so it is refused.
+void check_attention_scale_representable(const Architecture& arch, const ModelHParams& hp, const std::string& source) {
+  const float in_gguf = gguf_attention_scale(arch, hp, source);
+  if (std::abs(in_gguf - hp.attn_scale) > 1e-6f * hp.attn_scale)
+    throw FormatError(source + ": query_pre_attn_scalar gives attention scale " + std::to_string(hp.attn_scale) +
+                      ", but a " + arch.name + " GGUF of " + std::to_string(hp.n_layer) +
+                      " layers is read with " + std::to_string(in_gguf) +
+                      " (llama.cpp's layer-count rule); the model cannot be written as a GGUF");
+}
+
+// A SentencePiece model's tokens past its own pieces (Phi-3's chat tokens, ids 32000+): tokenizer_config.json's
+// added_tokens_decoder, as llama.cpp's converter reads it (special -> CONTROL, else USER_DEFINED; score -1000).
+// Without them the embedding rows would be "[PADn]" and llama.cpp refuses a Phi-3 file lacking <|endoftext|>.
+void add_sentencepiece_added_tokens(VocabData& vocab, const fs::path& root, uint32_t n_vocab) {
+  const fs::path config_path = root / "tokenizer_config.json";
+  if (!fs::exists(config_path)) return;
+  std::ifstream in(config_path, std::ios::binary);
+  const nlohmann::json config = nlohmann::json::parse(in, nullptr, false);
+  if (config.is_discarded() || !config.is_object())
+    throw FormatError(config_path.string() + ": not a JSON object");
+  if (!config.contains("added_tokens_decoder") || !config["added_tokens_decoder"].is_object()) return;
+  for (const auto& [key, t] : config["added_tokens_decoder"].items()) {
+    if (t.is_object() && t.contains("special") && !t["special"].is_boolean())
+      throw FormatError(config_path.string() + ": added_tokens_decoder entry '" + key + "' has a non-boolean special");
+    char* end = nullptr;
+    const unsigned long long id = std::strtoull(key.c_str(), &end, 10);
+    if (key.empty() || *end != '\0' || !t.is_object() || !t.contains("content") || !t["content"].is_string())
+      throw FormatError(config_path.string() + ": added_tokens_decoder entry '" + key + "' needs an id and a content");
+    if (id < vocab.tokens.size()) continue;  // one of the model's own pieces (<unk>, <s>, </s>)
+    if (id >= n_vocab)
+      throw FormatError(config_path.string() + ": added token id " + key + " is outside config.json's vocab_size " +
+                        std::to_string(n_vocab));
+    while (vocab.tokens.size() <= id) {
+      vocab.tokens.push_back("[PAD" + std::to_string(vocab.tokens.size()) + "]");
+      vocab.token_types.push_back(static_cast<int32_t>(TokenType::Unused));
+      vocab.scores.push_back(0.0f);
+    }
+    vocab.tokens[id] = t["content"].get<std::string>();
+    vocab.token_types[id] = static_cast<int32_t>(t.value("special", false) ? TokenType::Control : TokenType::UserDefined);
+    vocab.scores[id] = -1000.0f;
+  }
 }
 
 Conversion convert_hf(const std::string& dir, const ConvertOptions& opt) {
@@ -118,15 +183,24 @@ Conversion convert_hf(const std::string& dir, const ConvertOptions& opt) {
   const fs::path root(dir);
   if (!fs::exists(root / "config.json")) throw FormatError(dir + ": no config.json (not a Hugging Face model folder)");
   c.hparams = read_hf_config((root / "config.json").string());
-  const LlamaHParams& hp = c.hparams;
+  const ModelHParams& hp = c.hparams;
+  const Architecture& arch = architecture(hp.arch, dir);
+  check_attention_scale_representable(arch, hp, (root / "config.json").string());
   auto ckpt = std::make_shared<SafetensorsCheckpoint>(SafetensorsCheckpoint::open(dir));
   c.sources.push_back(ckpt);
 
   VocabData vocab;
-  if (fs::exists(root / "tokenizer.model")) vocab = vocab_from_sentencepiece((root / "tokenizer.model").string());
-  else if (fs::exists(root / "tokenizer.json"))
+  if (fs::exists(root / "tokenizer.model")) {
+    vocab = vocab_from_sentencepiece((root / "tokenizer.model").string());
+    add_sentencepiece_added_tokens(vocab, root, hp.n_vocab);
+  } else if (fs::exists(root / "tokenizer.json")) {
     vocab = vocab_from_tokenizer_json((root / "tokenizer.json").string(), (root / "tokenizer_config.json").string());
-  else throw FormatError(dir + ": no tokenizer.model or tokenizer.json in the folder (missing tokenizer)");
+  } else if (fs::exists(root / "vocab.json")) {
+    vocab = vocab_from_vocab_and_merges((root / "vocab.json").string(), (root / "merges.txt").string(),
+                                        (root / "tokenizer_config.json").string());
+  } else {
+    throw FormatError(dir + ": no tokenizer.model, tokenizer.json or vocab.json + merges.txt in the folder (missing tokenizer)");
+  }
   if (vocab.tokens.size() > hp.n_vocab)
     throw FormatError(dir + ": the tokenizer has " + std::to_string(vocab.tokens.size()) +
                       " tokens, more than config.json's vocab_size " + std::to_string(hp.n_vocab));
@@ -137,62 +211,55 @@ Conversion convert_hf(const std::string& dir, const ConvertOptions& opt) {
   }
   if (hp.bos_id >= 0) vocab.bos_id = hp.bos_id;
   if (hp.eos_id >= 0) vocab.eos_id = hp.eos_id;
+  if (arch.spm_no_space_prefix && vocab.model == "llama") vocab.add_space_prefix = false;
 
   const SafetensorsTensor& embed = ckpt->require("model.embed_tokens.weight");
   c.matrix_type = opt.out_type.value_or(source_float_type(embed.dtype));
-  write_llama_hparams(c.writer, hp, opt.name.empty() ? root.filename().string() : opt.name, c.matrix_type);
+  write_model_hparams(c.writer, hp, opt.name.empty() ? root.filename().string() : opt.name, c.matrix_type);
   apply_preset(c, opt);
   vocab.write_to(c.writer);
   if (const auto chat_template = read_hf_chat_template(dir)) c.writer.set_string("tokenizer.chat_template", *chat_template);
 
-  const uint64_t q_rows = uint64_t{hp.n_head} * hp.head_dim, kv_rows = uint64_t{hp.n_head_kv} * hp.head_dim;
-  // Adds HF tensor `src` as GGUF `dst` after checking its shape against the config (PyTorch order: out, in).
-  auto add = [&](const std::string& src, const std::string& dst, std::vector<uint64_t> torch_shape, size_t permute_heads) {
-    const SafetensorsTensor& t = ckpt->require(src);
-    if (t.shape != torch_shape) {
-      std::string want, got;
-      for (uint64_t d : torch_shape) want += (want.empty() ? "" : ", ") + std::to_string(d);
-      for (uint64_t d : t.shape) got += (got.empty() ? "" : ", ") + std::to_string(d);
-      throw FormatError(t.file + ": tensor '" + src + "' has shape [" + got + "], config.json implies [" + want + "]");
+  // Each tensor of the family's row, read from its HF name, checked against the config's shape (PyTorch order:
+  // out, in), q/k permuted to the interleaved layout for NORM-RoPE families, norms offset where HF adds it.
+  for_each_tensor(arch, hp.n_layer, [&](const TensorSpec& spec, uint32_t i) {
+    if (!tensor_expected(spec, hp)) return;
+    {
+      const std::string src = hf_tensor_name(spec, i), dst = gguf_tensor_name(spec, i);
+      if (spec.presence == Presence::Optional && !ckpt->find(src)) return;
+      const SafetensorsTensor& t = ckpt->require(src);
+      std::vector<uint64_t> torch_shape{extent(spec.rows, hp)};
+      if (spec.cols != Extent::One) torch_shape.push_back(extent(spec.cols, hp));
+      if (t.shape != torch_shape) {
+        std::string want, got;
+        for (uint64_t d : torch_shape) want += (want.empty() ? "" : ", ") + std::to_string(d);
+        for (uint64_t d : t.shape) got += (got.empty() ? "" : ", ") + std::to_string(d);
+        if ((spec.slot == TensorSlot::Wqkv || spec.slot == TensorSlot::WgateUp) && t.shape.size() == 2 &&
+            t.shape[1] == torch_shape[1])
+          throw FormatError(t.file + ": fused tensor '" + src + "' has " + std::to_string(t.shape[0]) +
+                            " rows, which do not split into " +
+                            (spec.slot == TensorSlot::Wqkv ? "q + k + v" : "gate + up") + " = " + want.substr(0, want.find(',')) +
+                            " rows for config.json's sizes");
+        throw FormatError(t.file + ": tensor '" + src + "' has shape [" + got + "], config.json implies [" + want + "]");
+      }
+      if (t.dtype != "F32" && t.dtype != "F16" && t.dtype != "BF16")
+        throw FormatError(t.file + ": tensor '" + src + "' has dtype " + t.dtype + ", expected F32, F16 or BF16");
+      size_t permute_heads = 0;
+      if (arch.rope == RopeStyle::Norm && (spec.slot == TensorSlot::Wq || spec.slot == TensorSlot::Bq)) permute_heads = hp.n_head;
+      if (arch.rope == RopeStyle::Norm && (spec.slot == TensorSlot::Wk || spec.slot == TensorSlot::Bk)) permute_heads = hp.n_head_kv;
+      const float offset = spec.is_norm() ? arch.norm_offset : 0.0f;
+      const SafetensorsTensor* tp = &t;
+      const uint64_t rows = torch_shape[0], cols = torch_shape.size() > 1 ? torch_shape[1] : 1;
+      add_weight(c, dst, std::vector<uint64_t>(torch_shape.rbegin(), torch_shape.rend()),
+                 [tp, permute_heads, rows, cols, offset](float* out) {
+                   SafetensorsCheckpoint::read_f32(*tp, out);
+                   if (permute_heads) permute_rotate_half_to_interleaved(out, rows, cols, permute_heads);
+                   if (offset != 0.0f)  // Gemma: HF multiplies by (1 + w); llama.cpp stores 1 + w (in float32 here)
+                     for (uint64_t k = 0; k < rows * cols; ++k) out[k] += offset;
+                 });
+      if (spec.slot == TensorSlot::TokenEmbd) add_rope_factors(c, hp);  // llama3 scaling: right after the embedding
     }
-    if (t.dtype != "F32" && t.dtype != "F16" && t.dtype != "BF16")
-      throw FormatError(t.file + ": tensor '" + src + "' has dtype " + t.dtype + ", expected F32, F16 or BF16");
-    std::vector<uint64_t> dims(torch_shape.rbegin(), torch_shape.rend());
-    const SafetensorsTensor* tp = &t;
-    const uint64_t rows = torch_shape[0], cols = torch_shape.size() > 1 ? torch_shape[1] : 1;
-    add_weight(c, dst, std::move(dims), [tp, permute_heads, rows, cols](float* out) {
-      SafetensorsCheckpoint::read_f32(*tp, out);
-      if (permute_heads) permute_rotate_half_to_interleaved(out, rows, cols, permute_heads);
-    });
-  };
-
-  add("model.embed_tokens.weight", "token_embd.weight", {hp.n_vocab, hp.n_embd}, 0);
-  if (hp.rope_scaling.kind == RopeScaling::Kind::Llama3) {
-    auto factors = std::make_shared<std::vector<float>>(llama3_rope_factors(hp));
-    c.sources.push_back(factors);
-    c.writer.add_tensor("rope_freqs.weight", GgmlType::F32, {factors->size()}, [factors](uint8_t* dst) {
-      std::memcpy(dst, factors->data(), factors->size() * sizeof(float));
-    });
-  }
-  for (uint32_t i = 0; i < hp.n_layer; ++i) {
-    add(hf_layer(i, "input_layernorm.weight"), blk(i, "attn_norm.weight"), {hp.n_embd}, 0);
-    add(hf_layer(i, "self_attn.q_proj.weight"), blk(i, "attn_q.weight"), {q_rows, hp.n_embd}, hp.n_head);
-    add(hf_layer(i, "self_attn.k_proj.weight"), blk(i, "attn_k.weight"), {kv_rows, hp.n_embd}, hp.n_head_kv);
-    add(hf_layer(i, "self_attn.v_proj.weight"), blk(i, "attn_v.weight"), {kv_rows, hp.n_embd}, 0);
-    add(hf_layer(i, "self_attn.o_proj.weight"), blk(i, "attn_output.weight"), {hp.n_embd, q_rows}, 0);
-    if (hp.attention_bias) {
-      add(hf_layer(i, "self_attn.q_proj.bias"), blk(i, "attn_q.bias"), {q_rows}, hp.n_head);
-      add(hf_layer(i, "self_attn.k_proj.bias"), blk(i, "attn_k.bias"), {kv_rows}, hp.n_head_kv);
-      add(hf_layer(i, "self_attn.v_proj.bias"), blk(i, "attn_v.bias"), {kv_rows}, 0);
-      add(hf_layer(i, "self_attn.o_proj.bias"), blk(i, "attn_output.bias"), {hp.n_embd}, 0);
-    }
-    add(hf_layer(i, "post_attention_layernorm.weight"), blk(i, "ffn_norm.weight"), {hp.n_embd}, 0);
-    add(hf_layer(i, "mlp.gate_proj.weight"), blk(i, "ffn_gate.weight"), {hp.n_ff, hp.n_embd}, 0);
-    add(hf_layer(i, "mlp.up_proj.weight"), blk(i, "ffn_up.weight"), {hp.n_ff, hp.n_embd}, 0);
-    add(hf_layer(i, "mlp.down_proj.weight"), blk(i, "ffn_down.weight"), {hp.n_embd, hp.n_ff}, 0);
-  }
-  add("model.norm.weight", "output_norm.weight", {hp.n_embd}, 0);
-  if (!hp.tied_embeddings) add("lm_head.weight", "output.weight", {hp.n_vocab, hp.n_embd}, 0);
+  });
   return c;
 }
 
@@ -210,38 +277,44 @@ Conversion convert_llama2c(const std::string& path, const ConvertOptions& opt) {
   c.sources.push_back(file);
   const Llama2cWeights w = parse_llama2c(file->bytes(), path);
   c.hparams = w.hp;
-  const LlamaHParams& hp = c.hparams;
+  const ModelHParams& hp = c.hparams;
   const std::string tok_path = opt.llama2c_tokenizer.empty() ? find_llama2c_tokenizer(path, hp.n_vocab) : opt.llama2c_tokenizer;
   const MappedFile tok_file(tok_path);
   const Llama2cVocab lv = parse_llama2c_tokenizer(tok_file.bytes(), hp.n_vocab, tok_path);
   const VocabData vocab = vocab_from_llama2c(lv.pieces, lv.scores);
 
   c.matrix_type = opt.out_type.value_or(GgmlType::F32);
-  write_llama_hparams(c.writer, hp, opt.name.empty() ? fs::path(path).stem().string() : opt.name, c.matrix_type);
+  write_model_hparams(c.writer, hp, opt.name.empty() ? fs::path(path).stem().string() : opt.name, c.matrix_type);
   apply_preset(c, opt);
   vocab.write_to(c.writer);
 
-  // Slices of layer l of a (layer, rows, cols) stack; llama2.c's q/k rows are already interleaved as GGUF wants.
-  auto add = [&](const std::string& name, const float* base, uint32_t layer, uint64_t rows, uint64_t cols) {
-    const float* src = base + layer * rows * cols;
-    std::vector<uint64_t> dims = rows == 1 ? std::vector<uint64_t>{cols} : std::vector<uint64_t>{cols, rows};
-    add_weight(c, name, std::move(dims), [src, n = rows * cols](float* out) { std::memcpy(out, src, n * sizeof(float)); });
-  };
-  const uint64_t dim = hp.n_embd, q = uint64_t{hp.n_head} * hp.head_dim, kv = uint64_t{hp.n_head_kv} * hp.head_dim;
-  add("token_embd.weight", w.token_embedding, 0, hp.n_vocab, dim);
-  for (uint32_t l = 0; l < hp.n_layer; ++l) {
-    add(blk(l, "attn_norm.weight"), w.rms_att, l, 1, dim);
-    add(blk(l, "attn_q.weight"), w.wq, l, q, dim);
-    add(blk(l, "attn_k.weight"), w.wk, l, kv, dim);
-    add(blk(l, "attn_v.weight"), w.wv, l, kv, dim);
-    add(blk(l, "attn_output.weight"), w.wo, l, dim, q);
-    add(blk(l, "ffn_norm.weight"), w.rms_ffn, l, 1, dim);
-    add(blk(l, "ffn_gate.weight"), w.w1, l, hp.n_ff, dim);
-    add(blk(l, "ffn_down.weight"), w.w2, l, dim, hp.n_ff);
-    add(blk(l, "ffn_up.weight"), w.w3, l, hp.n_ff, dim);
-  }
-  add("output_norm.weight", w.rms_final, 0, 1, dim);
-  if (!hp.tied_embeddings) add("output.weight", w.wcls, 0, hp.n_vocab, dim);
+  // The llama row's tensors from llama2.c's (layer, rows, cols) stacks; its q/k rows are already interleaved as the
+  // GGUF wants, and it has no biases.
+  const Architecture& arch = architecture("llama", path);
+  for_each_tensor(arch, hp.n_layer, [&](const TensorSpec& spec, uint32_t l) {
+    if (!tensor_expected(spec, hp) || spec.presence == Presence::IfAttentionBias) return;
+    const float* base = nullptr;
+    switch (spec.slot) {
+      case TensorSlot::TokenEmbd: base = w.token_embedding; break;
+      case TensorSlot::OutputNorm: base = w.rms_final; break;
+      case TensorSlot::Output: base = w.wcls; break;
+      case TensorSlot::AttnNorm: base = w.rms_att; break;
+      case TensorSlot::Wq: base = w.wq; break;
+      case TensorSlot::Wk: base = w.wk; break;
+      case TensorSlot::Wv: base = w.wv; break;
+      case TensorSlot::Wo: base = w.wo; break;
+      case TensorSlot::FfnNorm: base = w.rms_ffn; break;
+      case TensorSlot::Wgate: base = w.w1; break;
+      case TensorSlot::Wdown: base = w.w2; break;
+      case TensorSlot::Wup: base = w.w3; break;
+      default: throw FormatError(path + ": llama2.c has no tensor '" + std::string(spec.gguf) + "'");
+    }
+    const uint64_t rows = extent(spec.rows, hp), cols = extent(spec.cols, hp);
+    const float* src = base + l * rows * cols;
+    std::vector<uint64_t> dims = cols == 1 ? std::vector<uint64_t>{rows} : std::vector<uint64_t>{cols, rows};
+    add_weight(c, gguf_tensor_name(spec, l), std::move(dims),
+               [src, n = rows * cols](float* out) { std::memcpy(out, src, n * sizeof(float)); });
+  });
   return c;
 }
 
@@ -259,7 +332,7 @@ void permute_rotate_half_to_interleaved(float* w, size_t rows, size_t cols, size
   }
 }
 
-std::vector<float> llama3_rope_factors(const LlamaHParams& hp) {
+std::vector<float> llama3_rope_factors(const ModelHParams& hp) {
   const RopeScaling& s = hp.rope_scaling;
   const double low_wavelen = s.original_context / s.low_freq_factor;
   const double high_wavelen = s.original_context / s.high_freq_factor;

@@ -1,6 +1,7 @@
 #pragma once
 // Checkpoint -> GGUF: a Hugging Face folder (config.json, safetensors, tokenizer) or a llama2.c checkpoint with its
-// tokenizer.bin, written with llama.cpp's keys and tensor names for architecture `llama`. The result is a writer
+// tokenizer.bin, written with llama.cpp's keys and tensor names for its family (weights/architecture.h): `llama`
+// (also for Mistral), `qwen2`, `phi3`, `gemma2`, `gemma`. The result is a writer
 // whose tensor producers read the source lazily, so `edt convert` streams to disk and `edt run` can convert in
 // memory without a separate step.
 #include <memory>
@@ -9,7 +10,7 @@
 #include <vector>
 
 #include "weights/gguf_writer.h"
-#include "weights/llama_hparams.h"
+#include "weights/model_hparams.h"
 #include "weights/quant_presets.h"
 #include "weights/tensor_type.h"
 
@@ -27,7 +28,7 @@ struct ConvertOptions {
 
 struct Conversion {
   GgufWriter writer;
-  LlamaHParams hparams;
+  ModelHParams hparams;
   GgmlType matrix_type = GgmlType::F32;  // what 2-D weights are written as (where their rows allow it)
   std::shared_ptr<TensorTypeChooser> chooser;  // set for a preset: picks each matrix's type
   std::vector<std::string> fallbacks;    // tensors written in another type because their rows do not fit blocks
@@ -36,8 +37,8 @@ struct Conversion {
   std::vector<std::shared_ptr<const void>> sources;  // keeps the mapped inputs alive for the producers
 };
 
-// Writes the llama.* hyperparameter keys (and general.*) as llama.cpp names them.
-void write_llama_hparams(GgufWriter& w, const LlamaHParams& hp, const std::string& name, GgmlType matrix_type);
+// Writes general.* and the hyperparameter keys of hp.arch's family, prefixed and chosen as llama.cpp's converter does.
+void write_model_hparams(GgufWriter& w, const ModelHParams& hp, const std::string& name, GgmlType matrix_type);
 
 // Detects the input kind: a folder is a Hugging Face checkpoint, a file a llama2.c checkpoint.
 Conversion convert_checkpoint(const std::string& input, const ConvertOptions& options);
@@ -47,6 +48,6 @@ Conversion convert_checkpoint(const std::string& input, const ConvertOptions& op
 void permute_rotate_half_to_interleaved(float* w, size_t rows, size_t cols, size_t n_head);
 
 // llama3 RoPE frequency factors (rope_freqs.weight, head_dim/2 values) as llama.cpp stores them.
-std::vector<float> llama3_rope_factors(const LlamaHParams& hp);
+std::vector<float> llama3_rope_factors(const ModelHParams& hp);
 
 }  // namespace edt

@@ -24,7 +24,7 @@ Llama2cWeights parse_llama2c(std::span<const uint8_t> bytes, const std::string& 
                                   ", expected a positive number (is this a llama2.c checkpoint?)");
   }
   Llama2cWeights w;
-  LlamaHParams& hp = w.hp;
+  ModelHParams& hp = w.hp;
   hp.n_embd = static_cast<uint32_t>(header[0]);
   hp.n_ff = static_cast<uint32_t>(header[1]);
   hp.n_layer = static_cast<uint32_t>(header[2]);

@@ -6,12 +6,12 @@
 #include <string>
 #include <vector>
 
-#include "weights/llama_hparams.h"
+#include "weights/model_hparams.h"
 
 namespace edt {
 
 struct Llama2cWeights {
-  LlamaHParams hp;
+  ModelHParams hp;
   // All float32, row-major, pointing into the parsed bytes (4-byte aligned since the header is 28 bytes).
   const float* token_embedding = nullptr;  // (vocab, dim)
   const float* rms_att = nullptr;          // (layer, dim)

@@ -21,6 +21,28 @@ void rope_apply(float* head, const float* cos_table, const float* sin_table, siz
   }
 }
 
+void rope_apply_neox(float* head, const float* cos_table, const float* sin_table, size_t head_dim) {
+  const size_t half = head_dim / 2;
+  for (size_t i = 0; i < half; ++i) {
+    const float a = head[i], b = head[i + half];
+    head[i] = a * cos_table[i] - b * sin_table[i];
+    head[i + half] = a * sin_table[i] + b * cos_table[i];
+  }
+}
+
+void geglu_tanh(float* gate, const float* up, size_t n) {
+  constexpr float kSqrt2OverPi = 0.7978845608028654f;
+  for (size_t i = 0; i < n; ++i) {
+    const float x = gate[i];
+    gate[i] = 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * (x + 0.044715f * x * x * x))) * up[i];
+  }
+}
+
+void softcap(float* x, size_t n, float cap) {
+  const float inv = 1.0f / cap;
+  for (size_t i = 0; i < n; ++i) x[i] = cap * std::tanh(x[i] * inv);
+}
+
 void softmax_ref(float* x, size_t n) {
   float max = x[0];
   for (size_t i = 1; i < n; ++i) max = std::max(max, x[i]);

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "weights/error.h"
-#include "weights/llama_hparams.h"
+#include "weights/model_hparams.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
