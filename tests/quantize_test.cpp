@@ -15,7 +15,7 @@
 #include <map>
 
 #include "tests/test_util.h"
-#include "weights/converter.h"
+#include "convert/converter.h"
 #include "tests/cli_util.h"
 #include "weights/gguf.h"
 #include "weights/mapped_file.h"

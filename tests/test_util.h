@@ -9,7 +9,7 @@
 
 #include "cpu/isa.h"
 #include "engine/model.h"
-#include "weights/converter.h"
+#include "convert/converter.h"
 
 namespace edt::test {
 

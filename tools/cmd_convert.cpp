@@ -6,7 +6,7 @@
 
 #include "tools/args.h"
 #include "tools/commands.h"
-#include "weights/converter.h"
+#include "convert/converter.h"
 #include "weights/error.h"
 #include "weights/quant_presets.h"
 

@@ -9,7 +9,7 @@
 #include "tools/args.h"
 #include "tools/commands.h"
 #include "weights/architecture.h"
-#include "weights/converter.h"
+#include "convert/converter.h"
 #include "weights/error.h"
 #include "weights/gguf_writer.h"
 #include "weights/model_hparams.h"

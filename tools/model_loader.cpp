@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "weights/converter.h"
+#include "convert/converter.h"
 #include "weights/dequantize_gguf.h"
 #include "weights/error.h"
 #include "weights/mapped_file.h"

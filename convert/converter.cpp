@@ -1,4 +1,4 @@
-#include "weights/converter.h"
+#include "convert/converter.h"
 #include "weights/hf_chat_template.h"
 
 #include <nlohmann/json.hpp>

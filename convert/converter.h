@@ -1,5 +1,5 @@
 #pragma once
-// Checkpoint -> GGUF: a Hugging Face folder (config.json, safetensors, tokenizer) or a llama2.c checkpoint with its
+// Checkpoint -> GGUF (above both weights/ and tokenizer/: it reads checkpoints and their tokenizers): a Hugging Face folder (config.json, safetensors, tokenizer) or a llama2.c checkpoint with its
 // tokenizer.bin, written with llama.cpp's keys and tensor names for its family (weights/architecture.h): `llama`
 // (also for Mistral), `qwen2`, `phi3`, `gemma2`, `gemma`. The result is a writer
 // whose tensor producers read the source lazily, so `edt convert` streams to disk and `edt run` can convert in
