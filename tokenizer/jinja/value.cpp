@@ -47,6 +47,8 @@ bool contains_namespace(const Value& v) {
   }
 }
 
+size_t Dict::size() const { return items_.size(); }
+
 const Value* Dict::find(const std::string& key) const {
   for (const auto& [k, v] : items_)
     if (k == key) return &v;

@@ -33,7 +33,7 @@ class Dict {
   // For keys known to be new (a parsed JSON object's): no linear search.
   void append_new(std::string key, Value value);
   const std::vector<std::pair<std::string, Value>>& items() const { return items_; }
-  size_t size() const { return items_.size(); }
+  size_t size() const;  // out of line: Value is not complete here
 
  private:
   std::vector<std::pair<std::string, Value>> items_;
