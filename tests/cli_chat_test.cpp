@@ -107,6 +107,9 @@ TEST_F(CliChat, TemplateGoldensByteForByte) {
 TEST_F(CliChat, BadTemplatesAndFlagsGiveOneLineErrors) {
   const std::string msgs = temp_path("m.json");
   write_file(msgs, R"([{"role": "user", "content": "hi"}])");
+  const std::string not_list = temp_path("not_list.json"), no_role = temp_path("no_role.json");
+  write_file(not_list, R"({"role": "user"})");
+  write_file(no_role, R"([{"content": "x"}])");
   const std::string bad = temp_path("bad.jinja");
   write_file(bad, "line one\n{% for m in messages %}{{ m.content | frobnicate }}{% endfor %}");
   struct Case {
@@ -120,6 +123,8 @@ TEST_F(CliChat, BadTemplatesAndFlagsGiveOneLineErrors) {
       {"template -m " + model_ + " --messages " + msgs, "has no chat template (tokenizer.chat_template)"},
       {"template --chat-template chatml --messages " + bad, "not valid JSON"},
       {"template --chat-template chatml --now 2024-13-01 --messages " + msgs, "is not YYYY-MM-DD"},
+      {"template --chat-template chatml --messages " + not_list, "expected a JSON list"},
+      {"template --chat-template chatml --messages " + no_role, "message 0 has no string 'role'"},
       {"chat -m " + model_, "has no chat template"},
       {"run -m " + model_ + " -cnv -p hi", "has no chat template"},
   };

@@ -319,5 +319,36 @@ TEST(Jinja, LimitsStopRunawayTemplates) {
   EXPECT_LT(seconds, 30.0);  // each is stopped early, not run to completion
 }
 
+// Which output bytes came from the passed data: whatever a template computes from a data string stays data.
+TEST(Jinja, DataSpansFollowContentThroughTheTemplate) {
+  Dict vars;
+  vars.set("c", Value::data_string(" XY "));
+  vars.set("t", Value("<tpl>"));
+  struct Case {
+    const char* source;
+    const char* text;
+    std::vector<std::pair<size_t, size_t>> spans;
+  };
+  const Case cases[] = {
+      {"{{ '<a>' + c + '<b>' }}", "<a> XY <b>", {{3, 7}}},
+      {"{{ t }}{{ c | trim }}{{ t }}", "<tpl>XY<tpl>", {{5, 7}}},
+      {"{{ c[1:3] }}|{% for ch in c %}{{ ch }}{% endfor %}", "XY| XY ", {{0, 2}, {3, 7}}},
+      {"{% for k in {c: 1} %}{{ k }}{% endfor %}{{ t ~ c }}", " XY <tpl> XY ", {{0, 4}, {9, 13}}},
+      {"{{ [c] }}", "[' XY ']", {{0, 8}}},
+      {"{% macro m(x) %}<{{ x }}>{% endmacro %}{{ m(c) }}{% set b %}[{{ c }}]{% endset %}{{ b }}",
+       "< XY >[ XY ]", {{1, 5}, {7, 11}}},
+      {"{{ c.split('X')[1] }}{{ c.upper() }}{{ c | replace('X', t) }}", "Y  XY  <tpl>Y ", {{0, 14}}},
+      {"{{ t | upper }}{{ c is string }}{{ c | length }}", "<TPL>True4", {}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.source);
+    const RenderResult r = Template::parse(c.source).render_with_spans(vars);
+    EXPECT_EQ(r.text, c.text);
+    std::vector<std::pair<size_t, size_t>> got;
+    for (const DataSpan& d : r.data_spans) got.emplace_back(d.begin, d.end);
+    EXPECT_EQ(got, c.spans);
+  }
+}
+
 }  // namespace
 }  // namespace edt::jinja

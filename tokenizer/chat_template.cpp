@@ -68,18 +68,23 @@ std::string ChatTemplate::render_json(const nlohmann::ordered_json& messages, co
   return render_value(jinja::Value::from_json(messages, true), options).text;
 }
 
-std::vector<ChatMessage> read_chat_messages(const nlohmann::ordered_json& j, const std::string& source) {
+ChatPrompt ChatTemplate::render_prompt_json(const nlohmann::ordered_json& messages,
+                                            const ChatRenderOptions& options) const {
+  jinja::RenderResult r = render_value(jinja::Value::from_json(messages, true), options);
+  ChatPrompt p;
+  p.text = std::move(r.text);
+  for (const jinja::DataSpan& d : r.data_spans) p.content_spans.emplace_back(d.begin, d.end);
+  return p;
+}
+
+void check_chat_messages(const nlohmann::ordered_json& j, const std::string& source) {
   if (!j.is_array()) throw FormatError(source + ": expected a JSON list of {\"role\", \"content\"} messages");
-  std::vector<ChatMessage> out;
   for (size_t i = 0; i < j.size(); ++i) {
     const auto& m = j[i];
     const std::string where = source + ": message " + std::to_string(i);
     if (!m.is_object()) throw FormatError(where + " is not an object");
     if (!m.contains("role") || !m["role"].is_string()) throw FormatError(where + " has no string 'role'");
-    if (!m.contains("content") || !m["content"].is_string()) throw FormatError(where + " has no string 'content'");
-    out.push_back({m["role"].get<std::string>(), m["content"].get<std::string>()});
   }
-  return out;
 }
 
 std::tm parse_date(const std::string& text) {

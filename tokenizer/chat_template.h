@@ -45,6 +45,7 @@ class ChatTemplate {
   // messages as a JSON list of objects (any fields: role, content, tool_calls, ...).
   std::string render_json(const nlohmann::json& messages, const ChatRenderOptions& options) const;
   std::string render_json(const nlohmann::ordered_json& messages, const ChatRenderOptions& options) const;
+  ChatPrompt render_prompt_json(const nlohmann::ordered_json& messages, const ChatRenderOptions& options) const;
 
   const std::string& source() const { return source_; }
 
@@ -55,8 +56,9 @@ class ChatTemplate {
   jinja::Template template_;
 };
 
-// Reads a JSON list of {role, content} messages; throws FormatError naming the file and the bad element.
-std::vector<ChatMessage> read_chat_messages(const nlohmann::ordered_json& j, const std::string& source);
+// Checks a JSON list of messages: objects with a string "role" (content and other fields may be anything the
+// template reads, e.g. tool_calls). Throws FormatError naming the file and the bad element.
+void check_chat_messages(const nlohmann::ordered_json& j, const std::string& source);
 
 // "YYYY-MM-DD" -> midnight of that day; throws UsageError otherwise.
 std::tm parse_date(const std::string& text);

@@ -17,7 +17,7 @@ namespace edt {
 int cmd_template(int argc, char** argv) {
   std::vector<FlagSpec> specs = {
       {{"-m", "--model"}, true, "take the template, BOS/EOS and tokenizer from this model (GGUF or HF folder)"},
-      {{"--messages"}, true, "JSON file: a list of {\"role\", \"content\"} messages (required)"},
+      {{"--messages"}, true, "JSON file: a list of {\"role\", \"content\", ...} messages (required)"},
       {{"--add-generation-prompt"}, false, "end with the assistant's header, as for generation"},
       {{"--bos-token"}, true, "bos_token text (default: the model's BOS, else unset)"},
       {{"--eos-token"}, true, "eos_token text (default: the model's EOS, else unset)"},
@@ -45,7 +45,7 @@ int cmd_template(int argc, char** argv) {
   } catch (const nlohmann::json::exception& e) {
     throw FormatError(messages_path + ": not valid JSON (" + e.what() + ")");
   }
-  const std::vector<ChatMessage> checked = read_chat_messages(messages, messages_path);
+  check_chat_messages(messages, messages_path);
 
   ModelChatInfo info;
   const std::string model_path = args.get_or("-m", "");
@@ -60,7 +60,7 @@ int cmd_template(int argc, char** argv) {
 
   if (args.has("--ids")) {
     if (!info.tokenizer) throw UsageError("template: --ids needs -m MODEL (its tokenizer)");
-    const ChatPrompt prompt = chat_template.render_prompt(checked, options);
+    const ChatPrompt prompt = chat_template.render_prompt_json(messages, options);
     const std::vector<int32_t> ids = tokenize_chat_prompt(*info.tokenizer, prompt);
     std::printf("%s\n", nlohmann::json(ids).dump().c_str());
     return 0;

@@ -171,7 +171,7 @@ std::vector<Value> Evaluator::iterate(const Value& v, SourcePos pos) {
     case Kind::Undefined: break;  // Jinja's Undefined iterates as empty
     case Kind::List: items = v.as_list(); break;
     case Kind::Dict:
-      for (const auto& [k, x] : v.as_dict().items()) items.emplace_back(k);
+      for (const auto& [k, x] : v.as_dict().items()) items.push_back(v.as_dict().key_value(k));
       break;
     case Kind::String: {
       const std::string& s = v.as_string();
@@ -486,6 +486,7 @@ Value Evaluator::eval(const Expr& e) {
       for (size_t i = 0; i + 1 < e.args.size(); i += 2) {
         const Value k = eval(*e.args[i]);
         if (!k.is_string()) fail(e.args[i]->pos, std::string("dict keys must be strings here, got ") + k.type_name());
+        if (k.has_data()) d.set_keys_are_data(true);
         d.set(k.as_string(), eval(*e.args[i + 1]));
       }
       return Value(std::move(d));

@@ -63,7 +63,7 @@ Value f_items(Evaluator& ev, const Value& x, CallArgs& args) {
   if (x.is_undefined()) return Value(List{});
   if (x.kind() != Kind::Dict) ev.fail(args.pos, "items: can only get item pairs from a mapping");
   List out;
-  for (const auto& [k, v] : x.as_dict().items()) out.emplace_back(List{Value(k), v});
+  for (const auto& [k, v] : x.as_dict().items()) out.emplace_back(List{x.as_dict().key_value(k), v});
   return Value(std::move(out));
 }
 

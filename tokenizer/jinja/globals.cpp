@@ -39,6 +39,7 @@ Value g_namespace(Evaluator& ev, CallArgs& args) {
   Dict attrs;
   for (const Value& v : args.positional) {
     if (v.kind() != Kind::Dict) ev.fail(args.pos, "namespace() takes a dict or keyword arguments");
+    if (v.as_dict().keys_are_data()) attrs.set_keys_are_data(true);
     for (const auto& [k, x] : v.as_dict().items()) attrs.set(k, x);
   }
   for (const auto& [k, v] : args.kwargs) attrs.set(k, v);
@@ -49,6 +50,7 @@ Value g_dict(Evaluator& ev, CallArgs& args) {
   Dict d;
   for (const Value& v : args.positional) {
     if (v.kind() != Kind::Dict) ev.fail(args.pos, "dict() takes a dict or keyword arguments");
+    if (v.as_dict().keys_are_data()) d.set_keys_are_data(true);
     for (const auto& [k, x] : v.as_dict().items()) d.set(k, x);
   }
   for (const auto& [k, v] : args.kwargs) d.set(k, v);

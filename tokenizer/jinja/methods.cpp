@@ -117,7 +117,7 @@ Value m_items(Evaluator& ev, const Value& self, CallArgs& args) { return ev.run_
 Value m_keys(Evaluator&, const Value& self, CallArgs& args) {
   args.check(0, {});
   List out;
-  for (const auto& [k, v] : self.as_dict().items()) out.emplace_back(k);
+  for (const auto& [k, v] : self.as_dict().items()) out.push_back(self.as_dict().key_value(k));
   return Value(std::move(out));
 }
 Value m_values(Evaluator&, const Value& self, CallArgs& args) {

@@ -47,6 +47,10 @@ bool contains_namespace(const Value& v) {
   }
 }
 
+size_t Dict::size() const { return items_.size(); }
+
+Value Dict::key_value(const std::string& key) const { return keys_are_data_ ? Value::data_string(key) : Value(key); }
+
 const Value* Dict::find(const std::string& key) const {
   for (const auto& [k, v] : items_)
     if (k == key) return &v;
@@ -91,6 +95,7 @@ Value value_from_json(const Json& j, bool as_data, int depth = 0) {
     }
     case value_t::object: {
       Dict d;
+      d.set_keys_are_data(as_data);
       for (auto it = j.begin(); it != j.end(); ++it) d.append_new(it.key(), value_from_json(it.value(), as_data, depth + 1));
       return Value(std::move(d));
     }
@@ -124,6 +129,7 @@ bool contains_data(const Value& v) {
         if (contains_data(x)) return true;
       return false;
     case Kind::Dict:
+      if (v.as_dict().keys_are_data() && v.as_dict().size() > 0) return true;
       for (const auto& [k, x] : v.as_dict().items())
         if (contains_data(x)) return true;
       return false;

@@ -33,10 +33,17 @@ class Dict {
   // For keys known to be new (a parsed JSON object's): no linear search.
   void append_new(std::string key, Value value);
   const std::vector<std::pair<std::string, Value>>& items() const { return items_; }
-  size_t size() const { return items_.size(); }
+  size_t size() const;  // out of line: Value is not complete here
+  // Whether the keys came from data (a message's JSON object, or a dict literal with data keys): the keys are
+  // then data wherever they are printed.
+  bool keys_are_data() const { return keys_are_data_; }
+  void set_keys_are_data(bool on) { keys_are_data_ = on; }
+  // A key as a value, marked as data when the keys are.
+  Value key_value(const std::string& key) const;
 
  private:
   std::vector<std::pair<std::string, Value>> items_;
+  bool keys_are_data_ = false;
 };
 
 struct CallArgs;
