@@ -89,7 +89,8 @@ TEST(QuantRobustness, UnreadableTypesAreRefusedByName) {
     EXPECT_STREQ(e.what(), "iq2.gguf: tensor 'blk.0.attn_q.weight' has type IQ2_XXS, which edt cannot read");
   }
   const std::string path = (fs::temp_directory_path() / "edt_quant_iq2.gguf").string();
-  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   const auto r = test::run_edt("quantize " + path + " " + path + ".out Q4_K_M");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("tensor 'blk.0.attn_q.weight' has type IQ2_XXS, which edt cannot read"), std::string::npos)
@@ -115,13 +116,15 @@ TEST(QuantRobustness, NonFiniteScalesAreReportedByInspectAndQuantize) {
   w.write(path);
   auto r = test::run_edt("inspect " + path);
   EXPECT_EQ(r.exit_code, 0);
-  EXPECT_NE(r.output.find("warning: " + path + ": tensor 'golden.q4_k.weight' has 1 Q4_K blocks with NaN/Inf values or scales"),
+  EXPECT_NE(r.output.find("warning: " + path +
+                          ": tensor 'golden.q4_k.weight' has 1 Q4_K blocks with NaN/Inf values or scales"),
             std::string::npos)
       << r.output;
   EXPECT_NE(r.output.find("tensor 'golden.q6_k.weight' has 1 Q6_K blocks"), std::string::npos) << r.output;
   r = test::run_edt("quantize " + path + " " + path + ".q8 Q8_0 --pure -t 1");
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("warning: " + path + ": tensor 'golden.q4_k.weight' has 1 Q4_K blocks with NaN/Inf values "
+  EXPECT_NE(r.output.find("warning: " + path +
+                          ": tensor 'golden.q4_k.weight' has 1 Q4_K blocks with NaN/Inf values "
                           "or scales; they stay NaN/Inf in Q8_0"),
             std::string::npos)
       << r.output;
