@@ -26,9 +26,8 @@ constexpr double kDequantizedLogitTolerance = 2e-5;
 std::string kquant_path(const std::string& name) { return test::data_path("interop/kquant/" + name); }
 
 // Every llama-quantize file vendored for the tests; together they hold every type we read.
-const std::vector<std::string> kFiles = {"kshape-Q4_K_M",    "kshape-Q2_K",      "kshape-Q3_K_M",
-                                         "kshape-IQ4_XS",    "prose-15m-Q4_K_M", "prose-15m-Q2_K",
-                                         "prose-15m-Q3_K_M", "prose-15m-Q4_1"};
+const std::vector<std::string> kFiles = {"kshape-Q4_K_M",    "kshape-Q2_K",    "kshape-Q3_K_M",    "kshape-IQ4_XS",
+                                         "prose-15m-Q4_K_M", "prose-15m-Q2_K", "prose-15m-Q3_K_M", "prose-15m-Q4_1"};
 
 class LlamaQuantizeFile : public ::testing::TestWithParam<std::string> {};
 
@@ -48,18 +47,18 @@ TEST_P(LlamaQuantizeFile, DequantizedForwardMatchesFloat64Reference) {
   std::vector<float> logits(ids.size() * vocab);  // (n_tokens, vocab)
   Session(model, {}).prefill_all_logits(ids, logits.data());
   double worst = 0;
-  for (size_t i = 0; i < ids.size(); ++i) worst = std::max(worst, test::rel_l2(&logits[i * vocab], &ref.f32[i * vocab], vocab));
+  for (size_t i = 0; i < ids.size(); ++i)
+    worst = std::max(worst, test::rel_l2(&logits[i * vocab], &ref.f32[i * vocab], vocab));
   EXPECT_LE(worst, kDequantizedLogitTolerance) << name;
   RecordProperty("worst_rel_l2", std::to_string(worst));
 }
 
-INSTANTIATE_TEST_SUITE_P(QuantFormats, LlamaQuantizeFile, ::testing::ValuesIn(kFiles),
-                         [](const auto& info) {
-                           std::string s = info.param;
-                           for (char& c : s)
-                             if (c == '-') c = '_';
-                           return s;
-                         });
+INSTANTIATE_TEST_SUITE_P(QuantFormats, LlamaQuantizeFile, ::testing::ValuesIn(kFiles), [](const auto& info) {
+  std::string s = info.param;
+  for (char& c : s)
+    if (c == '-') c = '_';
+  return s;
+});
 
 }  // namespace
 }  // namespace edt

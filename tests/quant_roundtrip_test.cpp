@@ -50,20 +50,15 @@ TEST_P(GoldenBytes, EqualLlamaCppReferenceQuantizer) {
     EXPECT_EQ(std::memcmp(&got[r * row_bytes], &want[r * row_bytes], row_bytes), 0) << "row " << r;
 }
 
-INSTANTIATE_TEST_SUITE_P(QuantRoundTrip, GoldenBytes,
-                         ::testing::Values(Golden{GgmlType::Q4_0, "llamacpp-q4_0.bin"},
-                                           Golden{GgmlType::Q4_1, "llamacpp-q4_1.bin"},
-                                           Golden{GgmlType::Q5_0, "llamacpp-q5_0.bin"},
-                                           Golden{GgmlType::Q5_1, "llamacpp-q5_1.bin"},
-                                           Golden{GgmlType::Q8_0, "llamacpp-q8_0.bin"},
-                                           Golden{GgmlType::Q2_K, "llamacpp-q2_k.bin"},
-                                           Golden{GgmlType::Q3_K, "llamacpp-q3_k.bin"},
-                                           Golden{GgmlType::Q4_K, "llamacpp-q4_k.bin"},
-                                           Golden{GgmlType::Q5_K, "llamacpp-q5_k.bin"},
-                                           Golden{GgmlType::Q6_K, "llamacpp-q6_k.bin"},
-                                           Golden{GgmlType::IQ4_NL, "llamacpp-iq4_nl.bin"},
-                                           Golden{GgmlType::IQ4_XS, "llamacpp-iq4_xs.bin"}),
-                         [](const auto& info) { return std::string(ggml_traits(info.param.type).name); });
+INSTANTIATE_TEST_SUITE_P(
+    QuantRoundTrip, GoldenBytes,
+    ::testing::Values(Golden{GgmlType::Q4_0, "llamacpp-q4_0.bin"}, Golden{GgmlType::Q4_1, "llamacpp-q4_1.bin"},
+                      Golden{GgmlType::Q5_0, "llamacpp-q5_0.bin"}, Golden{GgmlType::Q5_1, "llamacpp-q5_1.bin"},
+                      Golden{GgmlType::Q8_0, "llamacpp-q8_0.bin"}, Golden{GgmlType::Q2_K, "llamacpp-q2_k.bin"},
+                      Golden{GgmlType::Q3_K, "llamacpp-q3_k.bin"}, Golden{GgmlType::Q4_K, "llamacpp-q4_k.bin"},
+                      Golden{GgmlType::Q5_K, "llamacpp-q5_k.bin"}, Golden{GgmlType::Q6_K, "llamacpp-q6_k.bin"},
+                      Golden{GgmlType::IQ4_NL, "llamacpp-iq4_nl.bin"}, Golden{GgmlType::IQ4_XS, "llamacpp-iq4_xs.bin"}),
+    [](const auto& info) { return std::string(ggml_traits(info.param.type).name); });
 
 }  // namespace
 }  // namespace edt
@@ -95,7 +90,8 @@ TEST_P(RoundTripError, WithinTheTypesBound) {
   const RoundTrip c = GetParam();
   const uint32_t block = ggml_traits(c.type).block_elems;
   for (size_t blocks : {1, 3, 7, 13}) {  // awkward row lengths: 1..13 blocks
-    const double err = relative_rms_error(c.type, blocks * block * (block == 32 ? 8 : 1), 100 + static_cast<uint32_t>(blocks));
+    const double err =
+        relative_rms_error(c.type, blocks * block * (block == 32 ? 8 : 1), 100 + static_cast<uint32_t>(blocks));
     EXPECT_LE(err, c.max_rel_rms) << ggml_traits(c.type).name << " with " << blocks << " blocks";
     EXPECT_GT(err, 0.0);
   }

@@ -6,17 +6,16 @@
 // is checked against the type's step size instead.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 
+#include "tests/cli_util.h"
 #include "tests/test_util.h"
 #include "convert/converter.h"
-#include "tests/cli_util.h"
 #include "weights/gguf.h"
 #include "weights/mapped_file.h"
 #include "weights/quant/quant_types.h"
@@ -43,7 +42,7 @@ double rms(const std::vector<float>& a, const std::vector<float>& b) {
 }
 
 struct Case {
-  const char* file;    // under tests/data/interop
+  const char* file;  // under tests/data/interop
   const char* preset;
   bool pure;
 };
@@ -64,7 +63,8 @@ TEST_P(LlamaQuantizeBytes, SameTypesAndSameBlocks) {
     const GgufTensorInfo& s = src.tensors[i];
     const GgufTensorInfo* t = theirs.find_tensor(s.name);
     ASSERT_NE(t, nullptr) << s.name;
-    EXPECT_EQ(ggml_type_name(static_cast<uint32_t>(plan[i].to)), ggml_type_name(static_cast<uint32_t>(t->type))) << s.name;
+    EXPECT_EQ(ggml_type_name(static_cast<uint32_t>(plan[i].to)), ggml_type_name(static_cast<uint32_t>(t->type)))
+        << s.name;
     if (plan[i].to != t->type || t->type == GgmlType::F32) continue;
     // Quantize a spread of our f32 rows (every row is too slow under the sanitizers) in the type llama-quantize
     // chose and compare their blocks.

@@ -15,7 +15,7 @@ namespace edt {
 int cmd_convert(int argc, char** argv) {
   const std::vector<FlagSpec> specs = {
       {{"-o", "--outfile"}, true, "output GGUF path (required)"},
-      {{"--outtype"}, true, "f32, f16, bf16, or a quantize preset: q8_0, q4_0, q4_k_m, q6_k, ... (default: the source's float type)"},
+      {{"--outtype"}, true, "f32, f16, bf16 or a preset: q8_0, q4_k_m, q6_k, ... (default: the source's float type)"},
       {{"--pure"}, false, "with a preset: every matrix in its type, no per-tensor rules"},
       {{"--tokenizer"}, true, "tokenizer.bin for a llama2.c checkpoint (default: beside it)"},
       {{"--name"}, true, "general.name to record (default: the input's name)"},

@@ -24,17 +24,17 @@ int cmd_quantize(int argc, char** argv) {
   };
   Args args("quantize", specs, argc, argv, 2);
   if (args.has("--help")) {
-    std::printf("usage: edt quantize IN.gguf OUT.gguf TYPE [--pure] [-t N]\n"
-                "TYPE is a preset: %s.\n"
-                "Each tensor gets the type llama-quantize's rules give it (output.weight Q6_K; more bits for attn_v\n"
-                "and ffn_down on some layers; rows that are not whole 256-blocks fall back to Q5_0, Q5_1, Q8_0 or\n"
-                "IQ4_NL). Norms stay F32. The input may be in any type edt reads; IQ4_NL / IQ4_XS need no importance\n"
-                "matrix (each weight is weighted by its square).\n%s",
-                quant_preset_names().c_str(), Args::usage(specs).c_str());
+    std::printf(
+        "usage: edt quantize IN.gguf OUT.gguf TYPE [--pure] [-t N]\n"
+        "TYPE is a preset: %s.\n"
+        "Each tensor gets the type llama-quantize's rules give it (output.weight Q6_K; more bits for attn_v\n"
+        "and ffn_down on some layers; rows that are not whole 256-blocks fall back to Q5_0, Q5_1, Q8_0 or\n"
+        "IQ4_NL). Norms stay F32. The input may be in any type edt reads; IQ4_NL / IQ4_XS need no importance\n"
+        "matrix (each weight is weighted by its square).\n%s",
+        quant_preset_names().c_str(), Args::usage(specs).c_str());
     return 0;
   }
-  if (args.positional().size() != 3)
-    throw UsageError("quantize: expected IN.gguf OUT.gguf TYPE (see --help)");
+  if (args.positional().size() != 3) throw UsageError("quantize: expected IN.gguf OUT.gguf TYPE (see --help)");
   const std::string in = args.positional()[0], out = args.positional()[1], type_name = args.positional()[2];
   const auto preset = find_quant_preset(type_name);
   if (!preset) throw UsageError("quantize: TYPE is '" + type_name + "', expected one of " + quant_preset_names());
@@ -67,8 +67,9 @@ int cmd_quantize(int argc, char** argv) {
   MappedFile written(out);
   const GgufFile result = parse_gguf(written.bytes(), out);
   std::fprintf(stderr, "wrote %s: %s, %zu tensors, %.1f MB of tensor data (from %.1f MB), %.2f s\ntype mix:\n%s",
-               out.c_str(), preset->name, result.tensors.size(), static_cast<double>(job.writer.tensor_data_bytes()) / 1e6,
-               static_cast<double>(mapped.size()) / 1e6, seconds, format_type_mix(type_mix(result.tensors)).c_str());
+               out.c_str(), preset->name, result.tensors.size(),
+               static_cast<double>(job.writer.tensor_data_bytes()) / 1e6, static_cast<double>(mapped.size()) / 1e6,
+               seconds, format_type_mix(type_mix(result.tensors)).c_str());
   return 0;
 }
 

@@ -26,7 +26,7 @@ const Command kCommands[] = {
     {"eval", edt::cmd_eval, "quality-diversity of EDT against fixed temperature on held-out text"},
     {"bench", edt::cmd_bench, "prompt processing and generation speed, with the read-bandwidth limit"},
     {"mkmodel", edt::cmd_mkmodel, "random-weight models of real shapes (S, M, L, llama3.2-1b) for benchmarks"},
-    {"convert", edt::cmd_convert, "Hugging Face folder or llama2.c checkpoint -> GGUF (f32/f16/bf16/q8_0/q4_0)"},
+    {"convert", edt::cmd_convert, "HF folder or llama2.c checkpoint -> GGUF (f32, f16, bf16 or a quantize preset)"},
     {"quantize", edt::cmd_quantize, "GGUF -> GGUF in a llama-quantize preset (Q4_K_M, Q6_K, Q8_0, IQ4_XS, ...)"},
     {"inspect", edt::cmd_inspect, "print a GGUF file's metadata and tensor table"},
     {"tokenize", edt::cmd_tokenize, "text -> token ids (-p TEXT, or JSON lines on stdin with --jsonl)"},

@@ -18,7 +18,8 @@ std::vector<TypeMixEntry> type_mix(const std::vector<GgufTensorInfo>& tensors) {
     it->bytes += t.n_bytes;
   }
   // Most weights first: the types that decide the file's size and quality lead.
-  std::sort(mix.begin(), mix.end(), [](const TypeMixEntry& a, const TypeMixEntry& b) { return a.elements > b.elements; });
+  std::sort(mix.begin(), mix.end(),
+            [](const TypeMixEntry& a, const TypeMixEntry& b) { return a.elements > b.elements; });
   return mix;
 }
 

@@ -14,8 +14,8 @@ GgufWriter dequantize_gguf_to_f32(const GgufFile& file) {
   w.set_u32("general.file_type", 0);  // all F32 now
   for (const GgufTensorInfo& t : file.tensors) {
     if (!ggml_type_readable(t.type))
-      throw FormatError(file.source + ": tensor '" + t.name + "' has type " + ggml_type_name(static_cast<uint32_t>(t.type)) +
-                        ", which edt cannot read");
+      throw FormatError(file.source + ": tensor '" + t.name + "' has type " +
+                        ggml_type_name(static_cast<uint32_t>(t.type)) + ", which edt cannot read");
     const GgufTensorInfo* info = &t;
     w.add_tensor(t.name, GgmlType::F32, t.dims, [info](uint8_t* dst) {
       const uint64_t row = info->dims.empty() ? 1 : info->dims[0];

@@ -11,21 +11,32 @@ using P = QuantPresetId;
 using T = GgmlType;
 
 constexpr std::array<QuantPreset, 17> kPresets = {{
-    {P::F32, "F32", 0, T::F32},         {P::F16, "F16", 1, T::F16},         {P::BF16, "BF16", 32, T::BF16},
-    {P::Q8_0, "Q8_0", 7, T::Q8_0},      {P::Q4_0, "Q4_0", 2, T::Q4_0},      {P::Q4_1, "Q4_1", 3, T::Q4_1},
-    {P::Q5_0, "Q5_0", 8, T::Q5_0},      {P::Q5_1, "Q5_1", 9, T::Q5_1},      {P::Q2_K, "Q2_K", 10, T::Q2_K},
-    {P::Q3_K_M, "Q3_K_M", 12, T::Q3_K}, {P::Q4_K_S, "Q4_K_S", 14, T::Q4_K}, {P::Q4_K_M, "Q4_K_M", 15, T::Q4_K},
-    {P::Q5_K_S, "Q5_K_S", 16, T::Q5_K}, {P::Q5_K_M, "Q5_K_M", 17, T::Q5_K}, {P::Q6_K, "Q6_K", 18, T::Q6_K},
-    {P::IQ4_NL, "IQ4_NL", 25, T::IQ4_NL}, {P::IQ4_XS, "IQ4_XS", 30, T::IQ4_XS},
+    {P::F32, "F32", 0, T::F32},
+    {P::F16, "F16", 1, T::F16},
+    {P::BF16, "BF16", 32, T::BF16},
+    {P::Q8_0, "Q8_0", 7, T::Q8_0},
+    {P::Q4_0, "Q4_0", 2, T::Q4_0},
+    {P::Q4_1, "Q4_1", 3, T::Q4_1},
+    {P::Q5_0, "Q5_0", 8, T::Q5_0},
+    {P::Q5_1, "Q5_1", 9, T::Q5_1},
+    {P::Q2_K, "Q2_K", 10, T::Q2_K},
+    {P::Q3_K_M, "Q3_K_M", 12, T::Q3_K},
+    {P::Q4_K_S, "Q4_K_S", 14, T::Q4_K},
+    {P::Q4_K_M, "Q4_K_M", 15, T::Q4_K},
+    {P::Q5_K_S, "Q5_K_S", 16, T::Q5_K},
+    {P::Q5_K_M, "Q5_K_M", 17, T::Q5_K},
+    {P::Q6_K, "Q6_K", 18, T::Q6_K},
+    {P::IQ4_NL, "IQ4_NL", 25, T::IQ4_NL},
+    {P::IQ4_XS, "IQ4_XS", 30, T::IQ4_XS},
 }};
 
 // Which layers a rule applies to, by the tensor's position i among n of its kind (llama.cpp's choices).
 enum class Layers {
   All,
-  MoreBits,      // the first and last eighth, and every third layer in between
-  FirstTwo,      // i < 2
-  FirstFour,     // i < 4
-  FirstEighth,   // i < n/8
+  MoreBits,        // the first and last eighth, and every third layer in between
+  FirstTwo,        // i < 2
+  FirstFour,       // i < 4
+  FirstEighth,     // i < n/8
   FirstSixteenth,  // i < n/16
 };
 
@@ -68,12 +79,18 @@ constexpr Rule kRules[] = {
 
 bool layer_matches(Layers layers, int i, int n) {
   switch (layers) {
-    case Layers::All: return true;
-    case Layers::MoreBits: return i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2;
-    case Layers::FirstTwo: return i < 2;
-    case Layers::FirstFour: return i < 4;
-    case Layers::FirstEighth: return i < n / 8;
-    case Layers::FirstSixteenth: return i < n / 16;
+    case Layers::All:
+      return true;
+    case Layers::MoreBits:
+      return i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2;
+    case Layers::FirstTwo:
+      return i < 2;
+    case Layers::FirstFour:
+      return i < 4;
+    case Layers::FirstEighth:
+      return i < n / 8;
+    case Layers::FirstSixteenth:
+      return i < n / 16;
   }
   return false;
 }
@@ -84,11 +101,18 @@ bool contains(const std::string& s, const char* part) { return s.find(part) != s
 // 256); nullopt when there is none.
 std::optional<GgmlType> fallback_for(GgmlType t) {
   switch (t) {
-    case T::Q2_K: case T::Q3_K: case T::IQ4_XS: return T::IQ4_NL;
-    case T::Q4_K: return T::Q5_0;
-    case T::Q5_K: return T::Q5_1;
-    case T::Q6_K: return T::Q8_0;
-    default: return std::nullopt;
+    case T::Q2_K:
+    case T::Q3_K:
+    case T::IQ4_XS:
+      return T::IQ4_NL;
+    case T::Q4_K:
+      return T::Q5_0;
+    case T::Q5_K:
+      return T::Q5_1;
+    case T::Q6_K:
+      return T::Q8_0;
+    default:
+      return std::nullopt;
   }
 }
 

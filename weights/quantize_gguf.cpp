@@ -30,7 +30,8 @@ void parallel_rows(uint64_t rows, int n_threads, const std::function<void(uint64
 
 }  // namespace
 
-void quantize_rows_parallel(GgmlType type, const float* src, uint8_t* dst, uint64_t rows, uint64_t cols, int n_threads) {
+void quantize_rows_parallel(GgmlType type, const float* src, uint8_t* dst, uint64_t rows, uint64_t cols,
+                            int n_threads) {
   const uint64_t row_bytes = *ggml_row_bytes(type, cols);
   parallel_rows(rows, n_threads, [&](uint64_t r0, uint64_t r1) {
     for (uint64_t r = r0; r < r1; ++r) quantize_row(type, src + r * cols, dst + r * row_bytes, cols);

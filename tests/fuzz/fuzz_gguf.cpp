@@ -37,7 +37,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (!edt::ggml_type_readable(t.type) || t.dims.empty() || t.dims[0] == 0 || t.dims[0] > (1u << 16)) continue;
       const uint64_t row_bytes = *edt::ggml_row_bytes(t.type, t.dims[0]);
       row.resize(t.dims[0]);
-      for (uint64_t r = 0; r < t.rows() && r < 4; ++r) edt::dequantize_row(t.type, t.data + r * row_bytes, row.data(), t.dims[0]);
+      for (uint64_t r = 0; r < t.rows() && r < 4; ++r)
+        edt::dequantize_row(t.type, t.data + r * row_bytes, row.data(), t.dims[0]);
     }
   } catch (const edt::FormatError&) {
   }

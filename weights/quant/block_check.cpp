@@ -23,14 +23,25 @@ struct ScaleOffsets {
 
 ScaleOffsets f16_scale_offsets(GgmlType type) {
   switch (type) {
-    case GgmlType::Q4_0: case GgmlType::Q5_0: case GgmlType::Q8_0: case GgmlType::IQ4_NL: case GgmlType::IQ4_XS:
+    case GgmlType::Q4_0:
+    case GgmlType::Q5_0:
+    case GgmlType::Q8_0:
+    case GgmlType::IQ4_NL:
+    case GgmlType::IQ4_XS:
       return {{0, 0}, 1};
-    case GgmlType::Q4_1: case GgmlType::Q5_1: case GgmlType::Q4_K: case GgmlType::Q5_K:
+    case GgmlType::Q4_1:
+    case GgmlType::Q5_1:
+    case GgmlType::Q4_K:
+    case GgmlType::Q5_K:
       return {{0, 2}, 2};
-    case GgmlType::Q2_K: return {{80, 82}, 2};
-    case GgmlType::Q3_K: return {{108, 0}, 1};
-    case GgmlType::Q6_K: return {{208, 0}, 1};
-    default: return {{0, 0}, 0};
+    case GgmlType::Q2_K:
+      return {{80, 82}, 2};
+    case GgmlType::Q3_K:
+      return {{108, 0}, 1};
+    case GgmlType::Q6_K:
+      return {{208, 0}, 1};
+    default:
+      return {{0, 0}, 0};
   }
 }
 
@@ -66,7 +77,8 @@ uint64_t count_nonfinite_blocks(GgmlType type, const uint8_t* data, uint64_t n_b
         bad += std::isfinite(d) ? 0 : 1;
       }
       return bad;
-    default: break;
+    default:
+      break;
   }
   const auto offsets = f16_scale_offsets(type);
   for (uint64_t i = 0; i < n_blocks; ++i) {

@@ -12,8 +12,10 @@ int iq4_nearest_level(float v) {
   int lo = 0, hi = 15;  // invariant: grid[lo] <= v < grid[hi]
   while (hi - lo > 1) {
     const int mid = (lo + hi) / 2;
-    if (v < kIq4Grid[mid]) hi = mid;
-    else lo = mid;
+    if (v < kIq4Grid[mid])
+      hi = mid;
+    else
+      lo = mid;
   }
   return v - kIq4Grid[hi - 1] < kIq4Grid[hi] - v ? hi - 1 : hi;
 }

@@ -33,12 +33,15 @@ void quantize_row_iq4_xs(const float* x, BlockIQ4_XS* y, size_t n) {
       const float idl = dl != 0.0f ? 1.0f / dl : 0.0f;
       for (int j = 0; j < 32; ++j) L[32 * g + j] = static_cast<uint8_t>(quant::iq4_nearest_level(idl * x[32 * g + j]));
       l += 32;
-      if (g % 2 == 0) y[b].scales_l[g / 2] = static_cast<uint8_t>(l & 0x0f);
-      else y[b].scales_l[g / 2] = static_cast<uint8_t>(y[b].scales_l[g / 2] | ((l & 0x0f) << 4));
+      if (g % 2 == 0)
+        y[b].scales_l[g / 2] = static_cast<uint8_t>(l & 0x0f);
+      else
+        y[b].scales_l[g / 2] = static_cast<uint8_t>(y[b].scales_l[g / 2] | ((l & 0x0f) << 4));
       y[b].scales_h = static_cast<uint16_t>(y[b].scales_h | ((l >> 4) << (2 * g)));
     }
     for (int g = 0; g < 8; ++g)
-      for (int j = 0; j < 16; ++j) y[b].qs[16 * g + j] = static_cast<uint8_t>(L[32 * g + j] | (L[32 * g + 16 + j] << 4));
+      for (int j = 0; j < 16; ++j)
+        y[b].qs[16 * g + j] = static_cast<uint8_t>(L[32 * g + j] | (L[32 * g + 16 + j] << 4));
   }
 }
 

@@ -9,10 +9,10 @@
 namespace edt {
 
 struct BlockIQ4_XS {
-  uint16_t d;          // f16 super-block scale
-  uint16_t scales_h;   // top 2 bits of group g's scale in bits 2g, 2g+1
-  uint8_t scales_l[4]; // low 4 bits of group g's scale in nibble g%2 of byte g/2
-  uint8_t qs[128];     // group g: element j in the low nibble of qs[16g + j], element j+16 in the high nibble
+  uint16_t d;           // f16 super-block scale
+  uint16_t scales_h;    // top 2 bits of group g's scale in bits 2g, 2g+1
+  uint8_t scales_l[4];  // low 4 bits of group g's scale in nibble g%2 of byte g/2
+  uint8_t qs[128];      // group g: element j in the low nibble of qs[16g + j], element j+16 in the high nibble
 };
 static_assert(sizeof(BlockIQ4_XS) == 136);
 

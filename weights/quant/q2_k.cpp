@@ -49,7 +49,8 @@ void quantize_row_q2_k(const float* x, BlockQ2_K* y, size_t n) {
       const float d = f16_to_f32(y[b].d) * static_cast<float>(y[b].scales[g] & 0x0f);
       if (d == 0.0f) continue;
       const float dm = f16_to_f32(y[b].dmin) * static_cast<float>(y[b].scales[g] >> 4);
-      for (int i = 0; i < 16; ++i) L[16 * g + i] = static_cast<uint8_t>(clamp_int(nearest_int((x[16 * g + i] + dm) / d), 0, 3));
+      for (int i = 0; i < 16; ++i)
+        L[16 * g + i] = static_cast<uint8_t>(clamp_int(nearest_int((x[16 * g + i] + dm) / d), 0, 3));
     }
     for (size_t h = 0; h < 2; ++h) {
       const uint8_t* Lh = L + 128 * h;

@@ -38,8 +38,10 @@ void quantize_row_q3_k(const float* x, BlockQ3_K* y, size_t n) {
       const float iscale = -32.0f / max_scale;
       for (int g = 0; g < 16; ++g) {
         const int l = clamp_int(nearest_int(iscale * group_scale[g]), -32, 31) + 32;
-        if (g < 8) y[b].scales[g] = static_cast<uint8_t>(l & 0x0f);
-        else y[b].scales[g - 8] = static_cast<uint8_t>(y[b].scales[g - 8] | ((l & 0x0f) << 4));
+        if (g < 8)
+          y[b].scales[g] = static_cast<uint8_t>(l & 0x0f);
+        else
+          y[b].scales[g - 8] = static_cast<uint8_t>(y[b].scales[g - 8] | ((l & 0x0f) << 4));
         y[b].scales[8 + g % 4] = static_cast<uint8_t>(y[b].scales[8 + g % 4] | ((l >> 4) << (2 * (g / 4))));
       }
       y[b].d = f32_to_f16(1.0f / iscale);
@@ -49,7 +51,8 @@ void quantize_row_q3_k(const float* x, BlockQ3_K* y, size_t n) {
     for (int g = 0; g < 16; ++g) {
       const float d = f16_to_f32(y[b].d) * static_cast<float>(q3_k_group_scale(y[b].scales, g));
       if (d == 0.0f) continue;
-      for (int i = 0; i < 16; ++i) L[16 * g + i] = static_cast<int8_t>(clamp_int(nearest_int(x[16 * g + i] / d), -4, 3) + 4);
+      for (int i = 0; i < 16; ++i)
+        L[16 * g + i] = static_cast<int8_t>(clamp_int(nearest_int(x[16 * g + i] / d), -4, 3) + 4);
     }
     std::memset(y[b].hmask, 0, sizeof(y[b].hmask));
     for (size_t j = 0; j < kSuperBlock; ++j) {

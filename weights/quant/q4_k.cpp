@@ -31,8 +31,8 @@ void quantize_row_q4_k(const float* x, BlockQ4_K* y, size_t n) {
       for (int i = 0; i < 32; ++i) sum_x2 += xg[i] * xg[i];
       const float av_x = std::sqrt(sum_x2 / 32.0f);
       for (int i = 0; i < 32; ++i) weights[i] = av_x + std::fabs(xg[i]);
-      group_scale[g] = quant::search_scale_and_min(32, 15, xg, weights, L + 32 * g, &group_min[g], Laux, -1.0f, 0.1f,
-                                                   20, false);
+      group_scale[g] =
+          quant::search_scale_and_min(32, 15, xg, weights, L + 32 * g, &group_min[g], Laux, -1.0f, 0.1f, 20, false);
       if (group_scale[g] > max_scale) max_scale = group_scale[g];
       if (group_min[g] > max_min) max_min = group_min[g];
     }
@@ -51,10 +51,12 @@ void quantize_row_q4_k(const float* x, BlockQ4_K* y, size_t n) {
       const float d = f16_to_f32(y[b].d) * static_cast<float>(sc);
       if (d == 0.0f) continue;
       const float dm = f16_to_f32(y[b].dmin) * static_cast<float>(m);
-      for (int i = 0; i < 32; ++i) L[32 * g + i] = static_cast<uint8_t>(clamp_int(nearest_int((x[32 * g + i] + dm) / d), 0, 15));
+      for (int i = 0; i < 32; ++i)
+        L[32 * g + i] = static_cast<uint8_t>(clamp_int(nearest_int((x[32 * g + i] + dm) / d), 0, 15));
     }
     for (size_t c = 0; c < 4; ++c)
-      for (size_t l = 0; l < 32; ++l) y[b].qs[32 * c + l] = static_cast<uint8_t>(L[64 * c + l] | (L[64 * c + 32 + l] << 4));
+      for (size_t l = 0; l < 32; ++l)
+        y[b].qs[32 * c + l] = static_cast<uint8_t>(L[64 * c + l] | (L[64 * c + 32 + l] << 4));
   }
 }
 

@@ -9,10 +9,10 @@
 namespace edt {
 
 struct BlockQ4_K {
-  uint16_t d;           // f16 scale of the group scales
-  uint16_t dmin;        // f16 scale of the group minimums
-  uint8_t scales[12];   // 6-bit scales and minimums, packed
-  uint8_t qs[128];      // in each 64-chunk c, element l in the low nibble of qs[32c + l], element 32 + l in the high
+  uint16_t d;          // f16 scale of the group scales
+  uint16_t dmin;       // f16 scale of the group minimums
+  uint8_t scales[12];  // 6-bit scales and minimums, packed
+  uint8_t qs[128];     // in each 64-chunk c, element l in the low nibble of qs[32c + l], element 32 + l in the high
 };
 static_assert(sizeof(BlockQ4_K) == 144);
 

@@ -26,7 +26,8 @@ void quantize_row_q5_0(const float* x, BlockQ5_0* y, size_t n) {
     y[b].d = f32_to_f16(d);
     uint32_t qh = 0;
     for (size_t j = 0; j < 16; ++j) {
-      const uint32_t q0 = static_cast<uint32_t>(std::min(31, static_cast<int>(static_cast<int8_t>(xb[j] * id + 16.5f))));
+      const uint32_t q0 =
+          static_cast<uint32_t>(std::min(31, static_cast<int>(static_cast<int8_t>(xb[j] * id + 16.5f))));
       const uint32_t q1 =
           static_cast<uint32_t>(std::min(31, static_cast<int>(static_cast<int8_t>(xb[j + 16] * id + 16.5f))));
       y[b].qs[j] = static_cast<uint8_t>((q0 & 0x0f) | ((q1 & 0x0f) << 4));

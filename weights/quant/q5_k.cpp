@@ -29,8 +29,8 @@ void quantize_row_q5_k(const float* x, BlockQ5_K* y, size_t n) {
       for (int i = 0; i < 32; ++i) sum_x2 += xg[i] * xg[i];
       const float av_x = std::sqrt(sum_x2 / 32.0f);
       for (int i = 0; i < 32; ++i) weights[i] = av_x + std::fabs(xg[i]);
-      group_scale[g] = quant::search_scale_and_min(32, 31, xg, weights, L + 32 * g, &group_min[g], Laux, -0.5f, 0.1f,
-                                                   15, false);
+      group_scale[g] =
+          quant::search_scale_and_min(32, 31, xg, weights, L + 32 * g, &group_min[g], Laux, -0.5f, 0.1f, 15, false);
       if (group_scale[g] > max_scale) max_scale = group_scale[g];
       if (group_min[g] > max_min) max_min = group_min[g];
     }
@@ -49,7 +49,8 @@ void quantize_row_q5_k(const float* x, BlockQ5_K* y, size_t n) {
       const float d = f16_to_f32(y[b].d) * static_cast<float>(sc);
       if (d == 0.0f) continue;
       const float dm = f16_to_f32(y[b].dmin) * static_cast<float>(m);
-      for (int i = 0; i < 32; ++i) L[32 * g + i] = static_cast<uint8_t>(clamp_int(nearest_int((x[32 * g + i] + dm) / d), 0, 31));
+      for (int i = 0; i < 32; ++i)
+        L[32 * g + i] = static_cast<uint8_t>(clamp_int(nearest_int((x[32 * g + i] + dm) / d), 0, 31));
     }
     std::memset(y[b].qh, 0, sizeof(y[b].qh));
     for (size_t c = 0; c < 4; ++c) {
@@ -82,8 +83,7 @@ void dequantize_row_q5_k(const BlockQ5_K* x, float* y, size_t n) {
       const unsigned lo_bit = 1u << (2 * c), hi_bit = 2u << (2 * c);
       for (int l = 0; l < 32; ++l)
         *y++ = d1 * static_cast<float>((q[l] & 0x0f) + ((x[b].qh[l] & lo_bit) ? 16 : 0)) - m1;
-      for (int l = 0; l < 32; ++l)
-        *y++ = d2 * static_cast<float>((q[l] >> 4) + ((x[b].qh[l] & hi_bit) ? 16 : 0)) - m2;
+      for (int l = 0; l < 32; ++l) *y++ = d2 * static_cast<float>((q[l] >> 4) + ((x[b].qh[l] & hi_bit) ? 16 : 0)) - m2;
     }
   }
 }

@@ -16,8 +16,8 @@ using quant::nearest_int;
 
 void quantize_row_q6_k(const float* x, BlockQ6_K* y, size_t n) {
   assert(n % kSuperBlock == 0);
-  int8_t L[kSuperBlock];     // (256) level + 32 per element
-  float group_scale[16];     // (16) best f32 scale of each group of 16
+  int8_t L[kSuperBlock];  // (256) level + 32 per element
+  float group_scale[16];  // (16) best f32 scale of each group of 16
   for (size_t b = 0; b < n / kSuperBlock; ++b, x += kSuperBlock) {
     float max_scale = 0.0f, max_abs_scale = 0.0f;
     for (int g = 0; g < 16; ++g) {
@@ -34,12 +34,14 @@ void quantize_row_q6_k(const float* x, BlockQ6_K* y, size_t n) {
     // The group scales become int8 multiples of one f16 scale; the group of largest scale maps to -128.
     const float iscale = -128.0f / max_scale;
     y[b].d = f32_to_f16(1.0f / iscale);
-    for (int g = 0; g < 16; ++g) y[b].scales[g] = static_cast<int8_t>(std::min(127, nearest_int(iscale * group_scale[g])));
+    for (int g = 0; g < 16; ++g)
+      y[b].scales[g] = static_cast<int8_t>(std::min(127, nearest_int(iscale * group_scale[g])));
     // Requantize every element with the scale as stored, so levels and rounded scales agree.
     for (int g = 0; g < 16; ++g) {
       const float d = f16_to_f32(y[b].d) * static_cast<float>(y[b].scales[g]);
       if (d == 0.0f) continue;
-      for (int i = 0; i < 16; ++i) L[16 * g + i] = static_cast<int8_t>(clamp_int(nearest_int(x[16 * g + i] / d), -32, 31) + 32);
+      for (int i = 0; i < 16; ++i)
+        L[16 * g + i] = static_cast<int8_t>(clamp_int(nearest_int(x[16 * g + i] / d), -32, 31) + 32);
     }
     uint8_t* ql = y[b].ql;
     uint8_t* qh = y[b].qh;

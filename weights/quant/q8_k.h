@@ -9,9 +9,9 @@
 namespace edt {
 
 struct BlockQ8_K {
-  float d;             // f32 scale, value = qs[j] * d
-  int8_t qs[256];      // values in [-127, 127] (the largest magnitude maps to -127 with its sign flipped in d)
-  int16_t bsums[16];   // sum of qs[16g .. 16g + 15]
+  float d;            // f32 scale, value = qs[j] * d
+  int8_t qs[256];     // values in [-127, 127] (the largest magnitude maps to -127 with its sign flipped in d)
+  int16_t bsums[16];  // sum of qs[16g .. 16g + 15]
 };
 static_assert(sizeof(BlockQ8_K) == 292);
 

@@ -43,7 +43,8 @@ float search_symmetric_scale(int n, int nmax, const float* x, int8_t* L) {
     }
   };
   auto store = [&](float iscale) {
-    for (int i = 0; i < n; ++i) L[i] = static_cast<int8_t>(nmax + clamp_int(nearest_int(iscale * x[i]), -nmax, nmax - 1));
+    for (int i = 0; i < n; ++i)
+      L[i] = static_cast<int8_t>(nmax + clamp_int(nearest_int(iscale * x[i]), -nmax, nmax - 1));
   };
   float iscale = static_cast<float>(-nmax) / max;
   float sumlx, suml2;
