@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "eval/evaluator.h"
+#include "eval/sample_store.h"
 #include "tools/args.h"
 #include "tools/commands.h"
 #include "tools/model_loader.h"
@@ -64,7 +65,7 @@ int cmd_eval(int argc, char** argv) {
       {{"--jsonl"}, true, "or: JSON lines {\"prompt\": ..., \"reference\": ...}"},
       {{"--passages"}, true, "number of prompts (default 100)"},
       {{"--prompt-tokens"}, true, "prompt length in tokens, for -f (default 32)"},
-      {{"--continuation-tokens"}, true, "tokens generated and compared with the reference (default 32)"},
+      {{"--continuation-tokens"}, true, "lengths compared with the reference, e.g. 32,128 (default 32): generated once at the longest, shorter ones scored on its prefixes"},
       {{"--samples"}, true, "samples per prompt (default 4)"},
       {{"--temps"}, true, "fixed temperatures (default 0.3,0.5,0.7,0.9,1.1,1.3)"},
       {{"--edt-t0s"}, true, "EDT T0 values (default 0.5,0.7,0.9,1.1,1.3)"},
@@ -78,6 +79,8 @@ int cmd_eval(int argc, char** argv) {
       {{"--out-json"}, true, "write every number (per setting, per prompt) as JSON"},
       {{"--out-csv"}, true, "write the summary table as CSV"},
       {{"--plot"}, true, "write an SVG of quality (ROUGE-L) against diversity (Self-BLEU)"},
+      {{"--save-samples"}, true, "write every sample (tokens, per-step log-probability, H, T) as JSON"},
+      {{"--load-samples"}, true, "score the samples of an earlier --save-samples instead of generating (no -m, -f)"},
       {{"-h", "--help"}, false, "this help"},
   };
   for (FlagSpec& s : sampling_flag_specs())
@@ -99,7 +102,16 @@ int cmd_eval(int argc, char** argv) {
   const auto n_passages = static_cast<size_t>(args.get_int("--passages", 100, 1, 100000));
   const auto prompt_tokens = static_cast<size_t>(args.get_int("--prompt-tokens", 32, 1, 4096));
   EvalOptions opt;
-  opt.continuation_tokens = static_cast<size_t>(args.get_int("--continuation-tokens", 32, 1, 4096));
+  std::vector<size_t> lengths;
+  for (double v : parse_list(args, "--continuation-tokens", "32")) {
+    if (v < 1 || v > 4096 || v != std::floor(v))
+      throw UsageError("eval: flag '--continuation-tokens' holds " + fmt(v, 2) + ", expected whole numbers in 1..4096");
+    lengths.push_back(static_cast<size_t>(v));
+  }
+  if (lengths.empty()) throw UsageError("eval: flag '--continuation-tokens' is empty");
+  std::sort(lengths.begin(), lengths.end());
+  lengths.erase(std::unique(lengths.begin(), lengths.end()), lengths.end());
+  opt.continuation_tokens = lengths.back();
   opt.samples_per_prompt = static_cast<size_t>(args.get_int("--samples", 4, 2, 1000));
   opt.seed = static_cast<uint64_t>(args.get_int("--seed", 1, 0, INT64_MAX));
   opt.threads = static_cast<int>(args.get_int("-t", physical_cores(), 1, 1024));
@@ -161,23 +173,42 @@ int cmd_eval(int argc, char** argv) {
   const auto start = std::chrono::steady_clock::now();
   std::mutex print_mutex;
   size_t last_percent = 0;
-  std::fprintf(stderr, "eval: %zu settings x %zu prompts x %zu samples x %zu tokens on %d sessions\n", settings.size(),
-               passages.size(), opt.samples_per_prompt, opt.continuation_tokens, opt.threads);
-  const auto results = run_evaluation(model, *tok, passages, settings, opt, [&](size_t done, size_t total) {
+  const size_t tokens_per_unit = opt.samples_per_prompt * opt.continuation_tokens;
+  std::fprintf(stderr, "eval: %zu settings x %zu prompts x %zu samples x %zu tokens = %zu tokens on %d sessions\n",
+               settings.size(), passages.size(), opt.samples_per_prompt, opt.continuation_tokens,
+               settings.size() * passages.size() * tokens_per_unit, opt.threads);
+  const auto runs = generate_samples(model, *tok, passages, settings, opt, [&](size_t done, size_t total) {
     std::lock_guard<std::mutex> lock(print_mutex);
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const double eta = elapsed / static_cast<double>(done) * static_cast<double>(total - done);
+    // Every unit generates the same number of steps (EOS aside), so units are the cost measure.
+    const double rate = static_cast<double>(done * tokens_per_unit) / std::max(elapsed, 1e-9);
     const size_t percent = done * 100 / total;
     if (tty) {
       const int width = 30, filled = static_cast<int>(width * done / total);
-      std::fprintf(stderr, "\r[%.*s%*s] %zu/%zu  %.0f s elapsed, ETA %.0f s ", filled,
-                   "##############################", width - filled, "", done, total, elapsed, eta);
+      std::fprintf(stderr, "\r[%.*s%*s] %zu/%zu  %.0f tok/s, %.0f s elapsed, ETA %.0f s ", filled,
+                   "##############################", width - filled, "", done, total, rate, elapsed, eta);
       if (done == total) std::fprintf(stderr, "\n");
-    } else if (percent >= last_percent + 10 || done == total) {
+    } else if (percent >= last_percent + 2 || done == total) {
       last_percent = percent;
-      std::fprintf(stderr, "eval: %zu%% (%zu/%zu), %.0f s elapsed, ETA %.0f s\n", percent, done, total, elapsed, eta);
+      std::fprintf(stderr, "eval: %zu%% (%zu/%zu), %.0f tok/s, %.0f s elapsed, ETA %.0f s\n", percent, done, total,
+                   rate, elapsed, eta);
     }
   });
+  if (auto path = args.get("--save-samples")) {
+    SampleStore st;
+    st.model = model->source();
+    st.seed = opt.seed;
+    st.samples_per_prompt = opt.samples_per_prompt;
+    st.generated_tokens = opt.continuation_tokens;
+    st.prompt_tokens = prompt_tokens;
+    st.passages = passages;
+    st.runs = runs;
+    save_samples(*path, st);
+    std::fprintf(stderr, "wrote %s\n", path->c_str());
+  }
+  std::vector<EvalResult> results;
+  for (const EvalRun& run : runs) results.push_back(score_run(run, passages, lengths.front()));
 
   // The table.
   std::printf("\n%-12s %-26s %15s %15s %15s %15s %8s %8s %8s\n", "method", "setting", "ROUGE-L", "BLEU-4",
