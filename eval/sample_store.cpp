@@ -53,6 +53,7 @@ void save_samples(const std::string& path, const SampleStore& st) {
   j["format"] = "edt-eval-samples";
   j["version"] = 1;
   j["model"] = st.model;
+  j["command"] = st.command;
   j["seed"] = st.seed;
   j["samples_per_prompt"] = st.samples_per_prompt;
   j["generated_tokens"] = st.generated_tokens;
@@ -86,6 +87,10 @@ SampleStore parse_samples(const std::string& text, const std::string& name) {
   const json& model = field(j, "model", name);
   if (!model.is_string()) throw FormatError(name + ": field \"model\" must be a string");
   st.model = model.get<std::string>();
+  if (j.contains("command")) {
+    if (!j["command"].is_string()) throw FormatError(name + ": field \"command\" must be a string");
+    st.command = j["command"].get<std::string>();
+  }
   const json& seed = field(j, "seed", name);
   if (!seed.is_number_unsigned()) throw FormatError(name + ": field \"seed\" must be a non-negative integer");
   st.seed = seed.get<uint64_t>();
@@ -151,6 +156,22 @@ SampleStore load_samples(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return parse_samples(ss.str(), path);
+}
+
+void merge_samples(SampleStore& into, SampleStore more, const std::string& name) {
+  auto differs = [&](const std::string& what) {
+    throw FormatError(name + ": " + what + " differs from the first samples file; only samples of the same passages, "
+                      "seed, samples per prompt and length can be combined");
+  };
+  if (more.seed != into.seed) differs("seed");
+  if (more.samples_per_prompt != into.samples_per_prompt) differs("samples_per_prompt");
+  if (more.generated_tokens != into.generated_tokens) differs("generated_tokens");
+  if (more.passages.size() != into.passages.size()) differs("the number of passages");
+  for (size_t i = 0; i < more.passages.size(); ++i)
+    if (more.passages[i].prompt != into.passages[i].prompt || more.passages[i].reference != into.passages[i].reference)
+      differs("passages[" + std::to_string(i) + "]");
+  if (!more.command.empty()) into.command += (into.command.empty() ? "" : "\n") + more.command;
+  for (EvalRun& r : more.runs) into.runs.push_back(std::move(r));
 }
 
 }  // namespace edt

@@ -180,6 +180,16 @@ TEST(Eval, SampleStoreRoundTripsAndRejectsBadFiles) {
     EXPECT_EQ(a.rouge_l, b.rouge_l);
     EXPECT_EQ(a.loglik, b.loglik);  // floats survive the JSON exactly
   }
+  // Samples of other settings over the same passages and seed combine; anything else does not.
+  SampleStore merged = back;
+  merge_samples(merged, back, "again.json");
+  EXPECT_EQ(merged.runs.size(), 4u);
+  SampleStore other_seed = back;
+  other_seed.seed += 1;
+  EXPECT_THROW(merge_samples(merged, other_seed, "other.json"), FormatError);
+  SampleStore other_passages = back;
+  other_passages.passages[1].reference.push_back(1);
+  EXPECT_THROW(merge_samples(merged, other_passages, "other.json"), FormatError);
   EXPECT_THROW(parse_samples("{", "x.json"), FormatError);
   EXPECT_THROW(parse_samples(R"({"format":"other"})", "x.json"), FormatError);
   try {

@@ -1,5 +1,6 @@
 // edt eval: the quality-diversity trade-off of EDT against fixed temperature (and dynatemp, and any chain) on
-// held-out text, with confidence intervals, a table, a JSON file with every number, a CSV and an SVG plot.
+// held-out text: paired comparisons at matched diversity with bootstrap intervals (eval/paired_stats.h), tables,
+// a JSON file with every number, a CSV, SVG plots and a Markdown report (tools/eval_output.h).
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -148,7 +149,7 @@ int cmd_eval(int argc, char** argv) {
       {{"--bootstrap"}, true, "bootstrap resamples for the paired intervals (default 10000)"},
       {{"--bootstrap-seed"}, true, "seed of the bootstrap's resampling (default 1)"},
       {{"--save-samples"}, true, "write every sample (tokens, per-step log-probability, H, T) as JSON"},
-      {{"--load-samples"}, true, "score the samples of an earlier --save-samples instead of generating (no -m, -f)"},
+      {{"--load-samples"}, true, "score the samples of earlier --save-samples runs (a file, or several comma-separated: same passages and seed, other settings) instead of generating (no -m, -f)"},
       {{"-h", "--help"}, false, "this help"},
   };
   for (FlagSpec& s : sampling_flag_specs())
@@ -156,7 +157,9 @@ int cmd_eval(int argc, char** argv) {
   Args args("eval", specs, argc, argv, 2);
   if (args.has("--help")) {
     std::printf(
-        "usage: edt eval -m MODEL -f heldout.txt [--passages 100] [grid flags] [--out-json r.json] [--plot r.svg]\n\n"
+        "usage: edt eval -m MODEL -f heldout.txt [--passages 100] [--continuation-tokens 32,128] [grid flags]\n"
+        "                [--out-json r.json] [--plot r.svg] [--report r.md] [--save-samples s.json]\n"
+        "       edt eval --load-samples s.json [--continuation-tokens 32,128] [outputs]\n\n"
         "For each setting of the grid (fixed temperatures; EDT over T0 x θ at one N; dynatemp ranges; any chain),\n"
         "--samples seeded continuations of every prompt. Quality: BLEU-4 and ROUGE-L against the reference\n"
         "continuation (token ids), and the model's mean log-likelihood of its own samples. Diversity among the\n"
@@ -198,12 +201,23 @@ int cmd_eval(int argc, char** argv) {
   if (auto load = args.get("--load-samples")) {
     for (const char* flag : {"-m", "-f", "--jsonl", "--save-samples"})
       if (args.has(flag)) throw UsageError(std::string("eval: --load-samples takes the samples from the file; drop ") + flag);
-    SampleStore st = load_samples(*load);
+    // One file, or several (comma-separated) from runs over different settings of the same passages and seed.
+    std::stringstream files(*load);
+    SampleStore st;
+    bool first = true;
+    for (std::string file; std::getline(files, file, ',');) {
+      if (file.empty()) continue;
+      if (first) st = load_samples(file);
+      else merge_samples(st, load_samples(file), file);
+      first = false;
+    }
+    if (first) throw UsageError("eval: flag '--load-samples' names no file");
     if (lengths.back() > st.generated_tokens)
       throw UsageError("eval: " + *load + " holds " + std::to_string(st.generated_tokens) +
                        "-token samples; --continuation-tokens asks for " + std::to_string(lengths.back()));
     if (st.passages.size() < 2) throw FormatError(*load + ": fewer than 2 passages");
     info.model = st.model;
+    info.generation_command = st.command;
     info.seed = st.seed;
     info.samples_per_prompt = st.samples_per_prompt;
     info.prompt_tokens = st.prompt_tokens;
@@ -234,6 +248,7 @@ int cmd_eval(int argc, char** argv) {
     if (auto path = args.get("--save-samples")) {
       SampleStore st;
       st.model = info.model;
+      st.command = command;
       st.seed = opt.seed;
       st.samples_per_prompt = opt.samples_per_prompt;
       st.generated_tokens = opt.continuation_tokens;

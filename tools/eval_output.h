@@ -12,6 +12,7 @@ namespace edt {
 
 struct EvalRunInfo {
   std::string model, command;
+  std::string generation_command;  // when the samples were loaded: the command that generated them
   size_t prompts = 0, samples_per_prompt = 0, prompt_tokens = 0, generated_tokens = 0;
   uint64_t seed = 0;
   BootstrapSpec bootstrap;
