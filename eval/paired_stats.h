@@ -8,10 +8,11 @@
 // Q_ref,p = (1-w) Q_j,p + w Q_{j+1},p, and likewise D_ref,p. A setting outside [min D̄, max D̄] is reported as out of
 // range (more or less diverse than every fixed T), never extrapolated.
 //
-// Paired difference of prompt p:  d_p = (Q_s,p - Q_ref,p) - b (D_s,p - D_ref,p),  b = (Q̄_{j+1} - Q̄_j) / (D̄_{j+1} - D̄_j)
-// the curve's slope on the segment. The last term averages to zero over the prompts (that is what w was chosen
-// for), so it does not move the estimate mean(d); it carries the uncertainty of where the match lies into the
-// interval (to first order, the same as re-matching in every bootstrap resample).
+// Paired difference of prompt p:  d_p = (Q_s,p - Q_ref,p) - b (D_s,p - D_ref,p),
+// with b = (Q̄_{j+1} - Q̄_j) / (D̄_{j+1} - D̄_j) the curve's slope on the segment. The last term averages to zero
+// over the prompts (that is what w was chosen for), so it does not move the estimate mean(d); it carries the
+// uncertainty of where the match lies into the interval (to first order, the same as re-matching in every
+// bootstrap resample).
 //
 // Bootstrap: B resamples of the prompts with replacement, drawn from the project's Rng with a stated seed; the 95%
 // interval is the 2.5% and 97.5% quantiles (linear interpolation between order statistics) of the resampled means;
@@ -46,8 +47,8 @@ BootstrapResult bootstrap_mean(const std::vector<double>& x, const BootstrapSpec
 BootstrapResult bootstrap_mean_difference(const std::vector<double>& a, const std::vector<double>& b,
                                           const BootstrapSpec& spec);
 
-// Holm's step-down adjustment: sort p ascending, p'_(i) = max over k <= i of min(1, (m - k + 1) p_(k)) (k from 1), in the original
-// order. A hypothesis is rejected at level α when its adjusted p-value is below α (family-wise error ≤ α).
+// Holm's step-down adjustment: sort p ascending, p'_(i) = max over k <= i of min(1, (m - k + 1) p_(k)) (k from 1),
+// returned in the original order. A hypothesis is rejected at level α when its adjusted p-value is below α (family-wise error ≤ α).
 std::vector<double> holm_adjust(const std::vector<double>& p);
 
 // Where a diversity value falls on the fixed curve (means, in order of T).

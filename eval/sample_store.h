@@ -1,9 +1,9 @@
 #pragma once
 // Every generated sample of an evaluation, saved so that the statistics can be recomputed (or changed) without
 // generating again: `edt eval --save-samples run.json` then `edt eval --load-samples run.json --report r.md`.
-// JSON: {"format": "edt-eval-samples", "version": 1, "model", "command" (optional), "seed", "samples_per_prompt", "generated_tokens",
-// "prompt_tokens", "passages": [{"prompt": [ids], "reference": [ids]}],
-// "settings": [{"method", "label", "knob", "samples": [prompt][sample]{"tokens", "logprob", "entropy", "temperature"}}]}.
+// JSON: {"format": "edt-eval-samples", "version": 1, "model", "command" (optional), "seed", "samples_per_prompt",
+// "generated_tokens", "prompt_tokens", "passages": [{"prompt": [ids], "reference": [ids]}], "settings": [{"method",
+// "label", "knob", "samples": [prompt][sample]{"tokens", "logprob", "entropy", "temperature"}}]}.
 #include <string>
 #include <vector>
 
