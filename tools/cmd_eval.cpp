@@ -260,6 +260,15 @@ int cmd_eval(int argc, char** argv) {
     }
   }
   info.prompts = passages.size();
+  // The grid's order (fixed T, EDT by θ, dynatemp, chains; each by its knob), also for samples merged from several
+  // runs.
+  auto rank = [](const EvalSetting& s) { return s.method == "fixed T" ? 0 : s.method.rfind("EDT", 0) == 0 ? 1 : s.method == "dynatemp" ? 2 : 3; };
+  std::stable_sort(runs.begin(), runs.end(), [&](const EvalRun& a, const EvalRun& b) {
+    const int ra = rank(a.setting), rb = rank(b.setting);
+    if (ra != rb) return ra < rb;
+    if (ra == 1 && a.setting.method != b.setting.method) return a.setting.method < b.setting.method;
+    return ra < 3 && a.setting.knob < b.setting.knob;
+  });
 
   // Histogram ranges from the data: H up to the largest seen (at most ln(vocabulary)), T up to the largest drawn.
   double h_max = 0, t_max = 0;
