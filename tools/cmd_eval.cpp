@@ -191,7 +191,12 @@ int cmd_eval(int argc, char** argv) {
   analysis.bootstrap.resamples = static_cast<size_t>(args.get_int("--bootstrap", 10000, 100, 10000000));
   analysis.bootstrap.seed = static_cast<uint64_t>(args.get_int("--bootstrap-seed", 1, 0, INT64_MAX));
   std::string command = "edt eval";
-  for (int i = 2; i < argc; ++i) command += std::string(" ") + argv[i];
+  for (int i = 2; i < argc; ++i) {  // quoted where a shell needs it, so the command can be pasted back
+    const std::string a = argv[i];
+    const bool plain = !a.empty() && a.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                                         "-_.,/=:+") == std::string::npos;
+    command += " " + (plain ? a : "'" + a + "'");
+  }
 
   EvalRunInfo info;
   info.command = command;
