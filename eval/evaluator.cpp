@@ -93,17 +93,19 @@ std::vector<EvalPassage> passages_from_jsonl(const std::string& path, const Toke
   return out;
 }
 
-std::vector<EvalResult> run_evaluation(std::shared_ptr<const Model> model, const Tokenizer& tok,
-                                       const std::vector<EvalPassage>& passages,
-                                       const std::vector<EvalSetting>& settings, const EvalOptions& opt,
-                                       const std::function<void(size_t, size_t)>& progress) {
+uint64_t step_seed(uint64_t seed, size_t prompt, size_t sample, size_t step) {
+  return mix(mix(mix(seed, prompt), sample), step);
+}
+
+std::vector<EvalRun> generate_samples(std::shared_ptr<const Model> model, const Tokenizer& tok,
+                                      const std::vector<EvalPassage>& passages,
+                                      const std::vector<EvalSetting>& settings, const EvalOptions& opt,
+                                      const std::function<void(size_t, size_t)>& progress) {
   const size_t n_prompts = passages.size(), units = settings.size() * n_prompts;
-  std::vector<EvalResult> results(settings.size());
+  std::vector<EvalRun> runs(settings.size());
   for (size_t s = 0; s < settings.size(); ++s) {
-    results[s].setting = settings[s];
-    for (auto* v : {&results[s].bleu, &results[s].rouge_l, &results[s].loglik, &results[s].self_bleu,
-                    &results[s].distinct1, &results[s].distinct2, &results[s].distinct3})
-      v->assign(n_prompts, 0.0);
+    runs[s].setting = settings[s];
+    runs[s].samples.assign(n_prompts, std::vector<SampleTrace>(opt.samples_per_prompt));
   }
   size_t longest_prompt = 0;
   for (const EvalPassage& p : passages) longest_prompt = std::max(longest_prompt, p.prompt.size());
@@ -121,50 +123,35 @@ std::vector<EvalResult> run_evaluation(std::shared_ptr<const Model> model, const
       so.n_threads = 1;  // parallelism is across prompts
       so.n_ctx = static_cast<uint32_t>(longest_prompt + opt.continuation_tokens + 1);
       Session session(model, so);
-      std::vector<float> logits(vocab);
+      std::vector<float> logits(vocab);  // (n_vocab) the chain consumes its copy
       for (size_t unit; (unit = next.fetch_add(1)) < units;) {
         const size_t s = unit / n_prompts, p = unit % n_prompts;
         const EvalPassage& passage = passages[p];
-        std::vector<TokenSeq> samples;
-        std::vector<double> loglik;
+        auto chain = settings[s].params.build(vocab, model->isa());
+        chain->set_report_probability(false);  // the log-likelihood below is at T = 1, from our own pass
         for (size_t k = 0; k < opt.samples_per_prompt; ++k) {
-          SamplerParams params = settings[s].params;
-          params.seed = mix(mix(opt.seed, s), p * 1000003 + k);
-          auto chain = params.build(vocab, model->isa());
-          chain->set_report_probability(false);  // the evaluation reads tokens only
+          SampleTrace& tr = runs[s].samples[p][k];
+          chain->reset();
           session.reset();
           auto last = session.prefill(passage.prompt);
           for (int32_t t : passage.prompt) chain->accept(t);
-          TokenSeq sample;
-          double ll = 0;
           for (size_t i = 0; i < opt.continuation_tokens; ++i) {
             std::copy(last.begin(), last.end(), logits.begin());
-            // The model's own log-likelihood of the sampled token: log softmax of the raw logits at T = 1.
+            // One pass over the raw logits gives H and the normaliser of softmax(z) at T = 1, for every method
+            // alike (the fused path's own probability is at the drawn temperature, and costs a second pass).
             const EntropyStats st = sampler_kernels(model->isa()).entropy_stats(logits.data(), vocab);
+            chain->reseed(step_seed(opt.seed, p, k, i));
             const int32_t token = chain->sample(logits);
-            ll += static_cast<double>(last[static_cast<size_t>(token)]) - st.max - std::log(st.sum_exp);
+            tr.logprob.push_back(
+                static_cast<float>(static_cast<double>(last[static_cast<size_t>(token)]) - st.max - std::log(st.sum_exp)));
+            tr.entropy.push_back(static_cast<float>(st.entropy));
+            tr.temperature.push_back(static_cast<float>(chain->last_report().temperature));
             chain->accept(token);
             if (token == tok.eos_id()) break;
-            sample.push_back(token);
+            tr.tokens.push_back(token);
             if (i + 1 < opt.continuation_tokens) last = session.decode(token);
           }
-          loglik.push_back(sample.empty() ? ll : ll / static_cast<double>(sample.size()));
-          samples.push_back(std::move(sample));
         }
-        EvalResult& r = results[s];
-        double b = 0, rl = 0;
-        for (const TokenSeq& smp : samples) {
-          b += bleu4(smp, {passage.reference});
-          rl += rouge_l_f1(smp, passage.reference);
-        }
-        const auto k = static_cast<double>(samples.size());
-        r.bleu[p] = b / k;
-        r.rouge_l[p] = rl / k;
-        r.loglik[p] = mean_of(loglik);
-        r.self_bleu[p] = self_bleu(samples);
-        r.distinct1[p] = distinct_n(samples, 1);
-        r.distinct2[p] = distinct_n(samples, 2);
-        r.distinct3[p] = distinct_n(samples, 3);
         const size_t d = done.fetch_add(1) + 1;
         if (progress) progress(d, units);
       }
@@ -178,7 +165,53 @@ std::vector<EvalResult> run_evaluation(std::shared_ptr<const Model> model, const
   for (int t = 0; t < std::max(1, opt.threads); ++t) pool.emplace_back(worker);
   for (auto& t : pool) t.join();
   if (!first_error.empty()) throw FormatError("evaluation failed: " + first_error);
-  return results;
+  return runs;
+}
+
+EvalResult score_run(const EvalRun& run, const std::vector<EvalPassage>& passages, size_t length) {
+  const size_t n_prompts = passages.size();
+  if (run.samples.size() != n_prompts) throw FormatError("eval: samples for " + std::to_string(run.samples.size()) +
+                                                         " prompts, but " + std::to_string(n_prompts) + " passages");
+  EvalResult r;
+  r.setting = run.setting;
+  r.continuation_tokens = length;
+  for (auto* v : {&r.bleu, &r.rouge_l, &r.loglik, &r.self_bleu, &r.distinct1, &r.distinct2, &r.distinct3})
+    v->assign(n_prompts, 0.0);
+  for (size_t p = 0; p < n_prompts; ++p) {
+    const TokenSeq& full_ref = passages[p].reference;
+    const TokenSeq reference(full_ref.begin(), full_ref.begin() + static_cast<long>(std::min(length, full_ref.size())));
+    std::vector<TokenSeq> samples;
+    double b = 0, rl = 0, ll = 0;
+    for (const SampleTrace& tr : run.samples[p]) {
+      TokenSeq smp(tr.tokens.begin(), tr.tokens.begin() + static_cast<long>(std::min(length, tr.tokens.size())));
+      const size_t steps = std::min(length, tr.logprob.size());
+      double sum = 0;
+      for (size_t i = 0; i < steps; ++i) sum += tr.logprob[i];
+      ll += steps ? sum / static_cast<double>(steps) : 0.0;
+      b += bleu4(smp, {reference});
+      rl += rouge_l_f1(smp, reference);
+      samples.push_back(std::move(smp));
+    }
+    const auto k = static_cast<double>(std::max<size_t>(1, samples.size()));
+    r.bleu[p] = b / k;
+    r.rouge_l[p] = rl / k;
+    r.loglik[p] = ll / k;
+    r.self_bleu[p] = self_bleu(samples);
+    r.distinct1[p] = distinct_n(samples, 1);
+    r.distinct2[p] = distinct_n(samples, 2);
+    r.distinct3[p] = distinct_n(samples, 3);
+  }
+  return r;
+}
+
+std::vector<EvalResult> run_evaluation(std::shared_ptr<const Model> model, const Tokenizer& tok,
+                                       const std::vector<EvalPassage>& passages,
+                                       const std::vector<EvalSetting>& settings, const EvalOptions& opt,
+                                       const std::function<void(size_t, size_t)>& progress) {
+  std::vector<EvalResult> out;
+  for (const EvalRun& run : generate_samples(model, tok, passages, settings, opt, progress))
+    out.push_back(score_run(run, passages, opt.continuation_tokens));
+  return out;
 }
 
 }  // namespace edt

@@ -29,6 +29,10 @@ class SamplerChain {
   // Every emitted token (and prompt tokens, for penalties) goes through accept().
   void accept(int32_t token);
   void reset();  // forgets history; the random stream continues
+  // Restarts the random stream from seed (what the constructor did). The evaluation reseeds before every step so
+  // that step i of a (prompt, sample) draws the same uniforms under every sampler setting (common random numbers),
+  // however many uniforms earlier steps consumed.
+  void reseed(uint64_t seed) { rng_.reseed(seed); }
   std::unique_ptr<SamplerChain> clone() const;
 
   const StepReport& last_report() const { return report_; }

@@ -18,6 +18,7 @@ seed_dir() {  # target -> seed files
     fuzz_hf_config) find tests/data models -name 'config*.json' ;;
     fuzz_tokenizer_json) find tests/data -name 'tokenizer.json' -size -600k ;;
     fuzz_jinja) find tests/data/chat/templates -name '*.jinja' ;;
+    fuzz_eval_samples) find tests/data -name 'eval-samples*.json' ;;
   esac
 }
 for bin in build-fuzz/fuzz_*; do

@@ -39,9 +39,8 @@ std::string num(double v) {
   return buf;
 }
 
-}  // namespace
-
-void write_svg_plot(const std::string& path, const PlotSpec& spec) {
+// One chart's elements, in its own coordinates (0..width, 0..height).
+std::string chart_body(const PlotSpec& spec) {
   double x0 = std::numeric_limits<double>::infinity(), x1 = -x0, y0 = x0, y1 = -x0;
   for (const PlotSeries& s : spec.series)
     for (size_t i = 0; i < s.x.size(); ++i) {
@@ -62,8 +61,7 @@ void write_svg_plot(const std::string& path, const PlotSpec& spec) {
   auto py = [&](double y) { return bottom - (y - y0) / (y1 - y0) * (bottom - top); };
 
   std::ostringstream o;
-  o << "<svg xmlns='http://www.w3.org/2000/svg' width='" << spec.width << "' height='" << spec.height
-    << "' font-family='sans-serif' font-size='12'>\n<rect width='100%' height='100%' fill='white'/>\n";
+  o << "<rect width='" << spec.width << "' height='" << spec.height << "' fill='white'/>\n";
   o << "<text x='" << spec.width / 2 << "' y='22' text-anchor='middle' font-size='15'>" << escape(spec.title)
     << "</text>\n";
   for (double t : ticks(x0, x1))
@@ -102,10 +100,32 @@ void write_svg_plot(const std::string& path, const PlotSpec& spec) {
       << s.color << "' stroke-width='3'" << (s.dashed ? " stroke-dasharray='5,3'" : "") << "/><text x='"
       << right + 42 << "' y='" << ly + 4 << "'>" << escape(s.name) << "</text>\n";
   }
-  o << "</svg>\n";
+  return o.str();
+}
+
+void write_file(const std::string& path, int width, int height, const std::string& body) {
   std::ofstream out(path, std::ios::binary);
-  out << o.str();
+  out << "<svg xmlns='http://www.w3.org/2000/svg' width='" << width << "' height='" << height
+      << "' font-family='sans-serif' font-size='12'>\n" << body << "</svg>\n";
   if (!out) throw FormatError(path + ": cannot write the plot");
+}
+
+}  // namespace
+
+void write_svg_plot(const std::string& path, const PlotSpec& spec) {
+  write_file(path, spec.width, spec.height, chart_body(spec));
+}
+
+void write_svg_panels(const std::string& path, const std::vector<PlacedPlot>& panels) {
+  int width = 0, height = 0;
+  std::string body;
+  for (const PlacedPlot& p : panels) {
+    width = std::max(width, p.x + p.spec.width);
+    height = std::max(height, p.y + p.spec.height);
+    body += "<g transform='translate(" + std::to_string(p.x) + "," + std::to_string(p.y) + ")'>\n" +
+            chart_body(p.spec) + "</g>\n";
+  }
+  write_file(path, width, height, body);
 }
 
 }  // namespace edt

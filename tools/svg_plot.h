@@ -25,4 +25,11 @@ struct PlotSpec {
 // Throws FormatError naming the path when it cannot be written.
 void write_svg_plot(const std::string& path, const PlotSpec& spec);
 
+// Several charts in one SVG, each at its offset (pixels from the top left); the image is as large as they need.
+struct PlacedPlot {
+  PlotSpec spec;
+  int x = 0, y = 0;
+};
+void write_svg_panels(const std::string& path, const std::vector<PlacedPlot>& panels);
+
 }  // namespace edt
