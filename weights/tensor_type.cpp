@@ -1,50 +1,38 @@
 #include "weights/tensor_type.h"
 
 #include <algorithm>
-#include <array>
 #include <cctype>
+#include <utility>
+#include <vector>
+
+#include "weights/quant/quant_types.h"
 
 namespace edt {
-namespace {
-
-struct Entry {
-  uint32_t id;
-  GgmlTypeTraits traits;
-};
-
-// Block sizes from the GGUF specification / ggml's type table.
-constexpr std::array<Entry, 33> kTypes = {{
-    {0, {"F32", 1, 4}},         {1, {"F16", 1, 2}},        {2, {"Q4_0", 32, 18}},    {3, {"Q4_1", 32, 20}},
-    {6, {"Q5_0", 32, 22}},      {7, {"Q5_1", 32, 24}},     {8, {"Q8_0", 32, 34}},    {9, {"Q8_1", 32, 36}},
-    {10, {"Q2_K", 256, 84}},    {11, {"Q3_K", 256, 110}},  {12, {"Q4_K", 256, 144}}, {13, {"Q5_K", 256, 176}},
-    {14, {"Q6_K", 256, 210}},   {15, {"Q8_K", 256, 292}},  {16, {"IQ2_XXS", 256, 66}}, {17, {"IQ2_XS", 256, 74}},
-    {18, {"IQ3_XXS", 256, 98}}, {19, {"IQ1_S", 256, 50}},  {20, {"IQ4_NL", 32, 18}}, {21, {"IQ3_S", 256, 110}},
-    {22, {"IQ2_S", 256, 82}},   {23, {"IQ4_XS", 256, 136}}, {24, {"I8", 1, 1}},       {25, {"I16", 1, 2}},
-    {26, {"I32", 1, 4}},        {27, {"I64", 1, 8}},       {28, {"F64", 1, 8}},      {29, {"IQ1_M", 256, 56}},
-    {30, {"BF16", 1, 2}},       {34, {"TQ1_0", 256, 54}},  {35, {"TQ2_0", 256, 66}}, {39, {"MXFP4", 32, 17}},
-    {31, {"Q4_0_4_4 (removed)", 0, 0}},
-}};
-
-}  // namespace
 
 std::optional<GgmlTypeTraits> ggml_type_traits(uint32_t type) {
-  for (const Entry& e : kTypes)
-    if (e.id == type && e.traits.block_elems != 0) return e.traits;
-  return std::nullopt;
+  const QuantTypeInfo* t = quant_type_info(type);
+  if (t == nullptr || t->block_elems == 0) return std::nullopt;
+  return GgmlTypeTraits{t->name, t->block_elems, t->block_bytes};
 }
 
 const GgmlTypeTraits& ggml_traits(GgmlType type) {
-  for (const Entry& e : kTypes)
-    if (e.id == static_cast<uint32_t>(type)) return e.traits;
-  return kTypes[0].traits;  // unreachable for enum values
+  // One GgmlTypeTraits per table row, built once, so callers can keep the reference.
+  static const auto traits = [] {
+    size_t count = 0;
+    const QuantTypeInfo* table = quant_type_table(&count);
+    std::vector<std::pair<uint32_t, GgmlTypeTraits>> out;
+    for (size_t i = 0; i < count; ++i) out.push_back({table[i].id, {table[i].name, table[i].block_elems, table[i].block_bytes}});
+    return out;
+  }();
+  for (const auto& [id, t] : traits)
+    if (id == static_cast<uint32_t>(type)) return t;
+  return traits[0].second;  // unreachable for enum values
 }
 
 std::string ggml_type_name(uint32_t type) {
-  for (const Entry& e : kTypes)
-    if (e.id == type) return e.traits.name;
+  if (const QuantTypeInfo* t = quant_type_info(type)) return t->name;
   return "type " + std::to_string(type) + " (unknown)";
 }
-
 bool ggml_type_supported(GgmlType type) {
   return type == GgmlType::F32 || type == GgmlType::F16 || type == GgmlType::BF16 || type == GgmlType::Q8_0 ||
          type == GgmlType::Q4_0;
