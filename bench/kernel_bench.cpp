@@ -3,12 +3,13 @@
 // KernelMatvec: one token's matrix-vector product, bytes_per_second = weight bytes read per second. The matrices
 // rotate through a set larger than the last-level cache (128 MiB of weights), so the figure is what a model's
 // decode sees: DRAM reads, not L3 hits. KernelGemm: a 128-token batch (prefill), GFLOP/s = 2·n·rows·cols per second.
-// Arguments: weight type (GgmlType value), then threads.
+// Arguments: weight type (GgmlType value, every row of the kernel table), then threads.
 #include <benchmark/benchmark.h>
 
 #include <random>
 #include <vector>
 
+#include "engine/kernels/kernel_table.h"
 #include "engine/ops/linear.h"
 #include "weights/quant_blocks.h"
 
@@ -78,8 +79,10 @@ void KernelGemm(benchmark::State& state) {
 }
 
 void type_and_thread_args(benchmark::internal::Benchmark* b) {
-  for (GgmlType t : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0})
-    for (int threads : {1, 2}) b->Args({static_cast<int64_t>(t), threads});
+  size_t count = 0;
+  const TypeKernels* const* table = kernel_table(&count);  // every type the engine computes with
+  for (size_t i = 0; i < count; ++i)
+    for (int threads : {1, 2}) b->Args({static_cast<int64_t>(table[i]->type), threads});
   b->Unit(benchmark::kMicrosecond)->UseRealTime();
 }
 

@@ -1,7 +1,7 @@
 #pragma once
-// GGML tensor types as GGUF numbers them, with their block layouts. The engine computes with F32, F16, BF16, Q8_0
-// and Q4_0; every other type is known by name and size, so a file that uses one can be measured, listed and then
-// refused by name instead of misread.
+// GGML tensor types as GGUF numbers them, with their block layouts. Which types the engine computes with is the
+// kernel table's (engine/kernels/kernel_table.h); every type is known by name and size, so a file that uses one
+// can be measured, listed and, when not computable, refused by name instead of misread.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -27,9 +27,6 @@ std::optional<GgmlTypeTraits> ggml_type_traits(uint32_t type);
 
 const GgmlTypeTraits& ggml_traits(GgmlType type);  // for a known enum value
 std::string ggml_type_name(uint32_t type);         // "Q6_K", or "type 77 (unknown)"
-
-// Types the engine can compute with (and the converter can write).
-bool ggml_type_supported(GgmlType type);
 
 // Parses "f32", "f16", "bf16", "q8_0", "q4_0" (any case). nullopt for anything else.
 std::optional<GgmlType> parse_output_type(const std::string& name);

@@ -1,0 +1,46 @@
+#pragma once
+// The Q3_K decode body over Q8_K activations, written once over Ops. The unsigned code u = low 2 bits + 4·(hmask
+// bit) is level + 4, so per super-block Σ = dx·d·Σ_g s_g·(Σ_{i∈g} u_i·x_i − 4·Σ_{i∈g} x_i), s_g the signed 6-bit
+// group scale. In each 128-half, run j (32 elements) holds bits 2j of qs and bit 4h + j of hmask.
+#include "engine/kernels/int8_ops.h"
+#include "engine/kernels/int8_simd.h"
+#include "engine/kernels/row_helpers.h"
+#include "weights/quant/q3_k.h"
+
+namespace edt::kernels {
+
+template <class Ops>
+void q3_k_rows_simd(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows, size_t n) {
+  const size_t blocks = n / kSuperBlock;
+  const __m256i three = _mm256_set1_epi8(3), one = _mm256_set1_epi8(1);
+  for (size_t r = 0; r < rows; ++r) {
+    const auto* b = reinterpret_cast<const BlockQ3_K*>(w + r * row_bytes);
+    __m256 acc = _mm256_setzero_ps();
+    for (size_t k = 0; k < blocks; ++k) {
+      const BlockQ8_K& q8 = x.q8_k[k];
+      int s[16];
+      int offset_sum = 0;
+      for (int g = 0; g < 16; ++g) {
+        s[g] = q3_k_group_scale(b[k].scales, g);
+        offset_sum += s[g] * q8.bsums[g];
+      }
+      const __m256i hm = load32(b[k].hmask);
+      __m256i sumi = _mm256_setzero_si256();
+      for (int h = 0; h < 2; ++h) {
+        const __m256i q = load32(b[k].qs + 32 * h);
+        for (int j = 0; j < 4; ++j) {
+          const __m256i low = _mm256_and_si256(_mm256_srl_epi16(q, _mm_cvtsi32_si128(2 * j)), three);
+          const __m256i high = _mm256_and_si256(_mm256_srl_epi16(hm, _mm_cvtsi32_si128(4 * h + j)), one);
+          const __m256i u = _mm256_or_si256(low, _mm256_slli_epi16(high, 2));
+          const int g = 8 * h + 2 * j;
+          sumi = Ops::madd_acc(sumi, _mm256_maddubs_epi16(u, load32(q8.qs + 128 * h + 32 * j)), pair_scales(s[g], s[g + 1]));
+        }
+      }
+      const __m256i total = _mm256_sub_epi32(sumi, _mm256_setr_epi32(4 * offset_sum, 0, 0, 0, 0, 0, 0, 0));
+      acc = _mm256_fmadd_ps(_mm256_set1_ps(q8.d * _cvtsh_ss(b[k].d)), _mm256_cvtepi32_ps(total), acc);
+    }
+    y[r] = avx2::hsum(acc);
+  }
+}
+
+}  // namespace edt::kernels
