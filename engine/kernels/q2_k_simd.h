@@ -20,8 +20,10 @@ void q2_k_rows_simd(const uint8_t* w, size_t row_bytes, const Activations& x, fl
     for (size_t k = 0; k < blocks; ++k) {
       const BlockQ8_K& q8 = x.q8_k[k];
       const uint8_t* sc = b[k].scales;
-      int min_sum = 0;
-      for (int g = 0; g < 16; ++g) min_sum += (sc[g] >> 4) * q8.bsums[g];
+      // Σ_g m_g · bsums[g]: the minimums are the scale bytes' high nibbles.
+      const __m128i sc_bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(sc));
+      const __m256i mins = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(sc_bytes, 4), _mm_set1_epi8(0x0f)));
+      const int min_sum = hsum_i32(_mm256_madd_epi16(mins, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q8.bsums))));
       __m256i sumi = _mm256_setzero_si256();
       for (int h = 0; h < 2; ++h) {
         const __m256i q = load32(b[k].qs + 32 * h);

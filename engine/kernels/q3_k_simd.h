@@ -9,6 +9,21 @@
 
 namespace edt::kernels {
 
+// The sixteen signed 6-bit group scales of a Q3_K scale field (weights/quant/q3_k.h's layout), four groups per
+// 32-bit word: low 4 bits from the nibbles of bytes 0-7, top 2 bits from bit pair g/4 of byte 8 + g%4.
+inline void unpack_q3_k_scales(const uint8_t* q, int8_t* out) {
+  uint32_t a, b, c;
+  __builtin_memcpy(&a, q, 4);
+  __builtin_memcpy(&b, q + 4, 4);
+  __builtin_memcpy(&c, q + 8, 4);
+  const uint32_t low[4] = {a & 0x0f0f0f0fu, b & 0x0f0f0f0fu, (a >> 4) & 0x0f0f0f0fu, (b >> 4) & 0x0f0f0f0fu};
+  uint32_t words[4];
+  for (int i = 0; i < 4; ++i) words[i] = low[i] | (((c >> (2 * i)) & 0x03030303u) << 4);
+  uint8_t bytes[16];
+  __builtin_memcpy(bytes, words, 16);
+  for (int g = 0; g < 16; ++g) out[g] = static_cast<int8_t>(bytes[g] - 32);
+}
+
 template <class Ops>
 void q3_k_rows_simd(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows, size_t n) {
   const size_t blocks = n / kSuperBlock;
@@ -18,12 +33,12 @@ void q3_k_rows_simd(const uint8_t* w, size_t row_bytes, const Activations& x, fl
     __m256 acc = _mm256_setzero_ps();
     for (size_t k = 0; k < blocks; ++k) {
       const BlockQ8_K& q8 = x.q8_k[k];
-      int s[16];
-      int offset_sum = 0;
-      for (int g = 0; g < 16; ++g) {
-        s[g] = q3_k_group_scale(b[k].scales, g);
-        offset_sum += s[g] * q8.bsums[g];
-      }
+      alignas(16) int8_t s[16];
+      unpack_q3_k_scales(b[k].scales, s);
+      // 4 · Σ_g s_g · bsums[g], as eight int32 lanes subtracted from the sums below.
+      const __m256i offsets = _mm256_slli_epi32(
+          _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_load_si128(reinterpret_cast<const __m128i*>(s))),
+                            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q8.bsums))), 2);
       const __m256i hm = load32(b[k].hmask);
       __m256i sumi = _mm256_setzero_si256();
       for (int h = 0; h < 2; ++h) {
@@ -36,7 +51,7 @@ void q3_k_rows_simd(const uint8_t* w, size_t row_bytes, const Activations& x, fl
           sumi = Ops::madd_acc(sumi, _mm256_maddubs_epi16(u, load32(q8.qs + 128 * h + 32 * j)), pair_scales(s[g], s[g + 1]));
         }
       }
-      const __m256i total = _mm256_sub_epi32(sumi, _mm256_setr_epi32(4 * offset_sum, 0, 0, 0, 0, 0, 0, 0));
+      const __m256i total = _mm256_sub_epi32(sumi, offsets);
       acc = _mm256_fmadd_ps(_mm256_set1_ps(q8.d * _cvtsh_ss(b[k].d)), _mm256_cvtepi32_ps(total), acc);
     }
     y[r] = avx2::hsum(acc);

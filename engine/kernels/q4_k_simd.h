@@ -6,10 +6,41 @@
 #include "engine/kernels/int8_ops.h"
 #include "engine/kernels/int8_simd.h"
 #include "engine/kernels/row_helpers.h"
-#include "weights/quant/k_scales.h"
 #include "weights/quant/q4_k.h"
 
 namespace edt::kernels {
+
+// The eight 6-bit scales and minimums of a Q4_K / Q5_K scale field (weights/quant/k_scales.h's layout), four
+// groups per 32-bit word at once: groups 0-3 are the low 6 bits of bytes 0-3 (scales) and 4-7 (minimums); groups
+// 4-7 take their low 4 bits from the nibbles of bytes 8-11 and their top 2 bits from bytes 0-3 / 4-7's top bits.
+struct KScales {
+  alignas(16) uint8_t scale[8];
+  alignas(16) uint8_t min[8];
+};
+inline KScales unpack_k_scales(const uint8_t* q) {
+  uint32_t a, b, c;
+  __builtin_memcpy(&a, q, 4);
+  __builtin_memcpy(&b, q + 4, 4);
+  __builtin_memcpy(&c, q + 8, 4);
+  const uint32_t words[4] = {a & 0x3f3f3f3fu, (c & 0x0f0f0f0fu) | (((a >> 6) & 0x03030303u) << 4), b & 0x3f3f3f3fu,
+                             ((c >> 4) & 0x0f0f0f0fu) | (((b >> 6) & 0x03030303u) << 4)};
+  KScales k;
+  __builtin_memcpy(k.scale, words, 8);
+  __builtin_memcpy(k.min, words + 2, 8);
+  return k;
+}
+
+// Σ_g min_g · (bsums[2g] + bsums[2g+1]) over the eight groups of 32.
+inline int k_min_sum(const KScales& k, const int16_t* bsums) {
+  const __m128i b0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bsums));
+  const __m128i b1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bsums + 8));
+  const __m128i group_sums = _mm_hadd_epi16(b0, b1);  // (8) sums of 32 activations, |.| ≤ 4,064
+  const __m128i mins = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(k.min)));
+  __m128i p = _mm_madd_epi16(group_sums, mins);
+  p = _mm_add_epi32(p, _mm_unpackhi_epi64(p, p));
+  p = _mm_add_epi32(p, _mm_shuffle_epi32(p, 1));
+  return _mm_cvtsi128_si32(p);
+}
 
 template <class Ops>
 void q4_k_rows_simd(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows, size_t n) {
@@ -21,10 +52,9 @@ void q4_k_rows_simd(const uint8_t* w, size_t row_bytes, const Activations& x, fl
     float acc_min = 0;
     for (size_t k = 0; k < blocks; ++k) {
       const BlockQ8_K& q8 = x.q8_k[k];
-      uint8_t sc[8], mn[8];
-      for (int g = 0; g < 8; ++g) quant::k_scale_min(g, b[k].scales, &sc[g], &mn[g]);
-      int min_sum = 0;
-      for (int g = 0; g < 8; ++g) min_sum += mn[g] * (q8.bsums[2 * g] + q8.bsums[2 * g + 1]);
+      const KScales ks = unpack_k_scales(b[k].scales);
+      const uint8_t* sc = ks.scale;
+      const int min_sum = k_min_sum(ks, q8.bsums);
       __m256i sumi = _mm256_setzero_si256();
       for (int c = 0; c < 4; ++c) {
         const __m256i q = load32(b[k].qs + 32 * c);

@@ -5,7 +5,7 @@
 #include "engine/kernels/int8_ops.h"
 #include "engine/kernels/int8_simd.h"
 #include "engine/kernels/row_helpers.h"
-#include "weights/quant/k_scales.h"
+#include "engine/kernels/q4_k_simd.h"
 #include "weights/quant/q5_k.h"
 
 namespace edt::kernels {
@@ -20,10 +20,9 @@ void q5_k_rows_simd(const uint8_t* w, size_t row_bytes, const Activations& x, fl
     float acc_min = 0;
     for (size_t k = 0; k < blocks; ++k) {
       const BlockQ8_K& q8 = x.q8_k[k];
-      uint8_t sc[8], mn[8];
-      for (int g = 0; g < 8; ++g) quant::k_scale_min(g, b[k].scales, &sc[g], &mn[g]);
-      int min_sum = 0;
-      for (int g = 0; g < 8; ++g) min_sum += mn[g] * (q8.bsums[2 * g] + q8.bsums[2 * g + 1]);
+      const KScales ks = unpack_k_scales(b[k].scales);
+      const uint8_t* sc = ks.scale;
+      const int min_sum = k_min_sum(ks, q8.bsums);
       const __m256i qh = load32(b[k].qh);
       __m256i sumi = _mm256_setzero_si256();
       for (int c = 0; c < 4; ++c) {

@@ -20,8 +20,10 @@ void q6_k_rows_simd(const uint8_t* w, size_t row_bytes, const Activations& x, fl
     for (size_t k = 0; k < blocks; ++k) {
       const BlockQ8_K& q8 = x.q8_k[k];
       const int8_t* sc = b[k].scales;
-      int offset_sum = 0;
-      for (int g = 0; g < 16; ++g) offset_sum += sc[g] * q8.bsums[g];
+      // 32 · Σ_g sc_g · bsums[g], as eight int32 lanes subtracted from the sums below.
+      const __m256i offsets = _mm256_slli_epi32(
+          _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sc))),
+                            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q8.bsums))), 5);
       __m256i sumi = _mm256_setzero_si256();
       for (int h = 0; h < 2; ++h) {
         const __m256i ql0 = load32(b[k].ql + 64 * h), ql1 = load32(b[k].ql + 64 * h + 32);
@@ -38,7 +40,7 @@ void q6_k_rows_simd(const uint8_t* w, size_t row_bytes, const Activations& x, fl
           sumi = Ops::madd_acc(sumi, p, pair_scales(sc[g], sc[g + 1]));
         }
       }
-      const __m256i total = _mm256_sub_epi32(sumi, _mm256_setr_epi32(32 * offset_sum, 0, 0, 0, 0, 0, 0, 0));
+      const __m256i total = _mm256_sub_epi32(sumi, offsets);
       acc = _mm256_fmadd_ps(_mm256_set1_ps(q8.d * _cvtsh_ss(b[k].d)), _mm256_cvtepi32_ps(total), acc);
     }
     y[r] = avx2::hsum(acc);
