@@ -80,3 +80,19 @@ inline int hsum_i32(__m256i v) {
 }
 
 }  // namespace edt::kernels
+
+namespace edt::kernels {
+
+// 32 unsigned byte codes -> floats scale·code − offset (or scale·(code − bias) when the caller pre-biases), stored
+// to y[0..32). The product is rounded before the subtraction, as the references do (no FMA: this build compiles
+// ISO C++, where GCC does not contract a multiply and a subtract).
+inline void store_scaled_bytes(__m256i codes, __m256 scale, __m256 offset, float* y) {
+  const __m128i lo = _mm256_castsi256_si128(codes), hi = _mm256_extracti128_si256(codes, 1);
+  const __m128i parts[4] = {lo, _mm_srli_si128(lo, 8), hi, _mm_srli_si128(hi, 8)};
+  for (int i = 0; i < 4; ++i) {
+    const __m256 v = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(parts[i]));
+    _mm256_storeu_ps(y + 8 * i, _mm256_sub_ps(_mm256_mul_ps(scale, v), offset));
+  }
+}
+
+}  // namespace edt::kernels

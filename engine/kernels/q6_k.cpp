@@ -7,6 +7,7 @@ namespace edt::kernels {
 
 void q6_k_rows_avx2(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows, size_t n);
 void q6_k_rows_avx512(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows, size_t n);
+void dequantize_q6_k_avx2(const void* src, float* dst, size_t n);
 
 namespace {
 constexpr DequantizeRowKernel kRef = dequantize_as<BlockQ6_K, dequantize_row_q6_k>;
@@ -14,6 +15,6 @@ constexpr DequantizeRowKernel kRef = dequantize_as<BlockQ6_K, dequantize_row_q6_
 
 extern const TypeKernels kQ6_KKernels{GgmlType::Q6_K, ActFormat::Q8_K,
                                       {reference_rows<kRef, ActFormat::Q8_K>, q6_k_rows_avx2, q6_k_rows_avx512},
-                                      {kRef, nullptr, nullptr}, 1e-5};
+                                      {kRef, dequantize_q6_k_avx2, nullptr}, 1e-5};
 
 }  // namespace edt::kernels
