@@ -26,9 +26,9 @@ void q2_k_rows_simd(const uint8_t* w, size_t row_bytes, const Activations& x, fl
       const int min_sum = hsum_i32(_mm256_madd_epi16(mins, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q8.bsums))));
       __m256i sumi = _mm256_setzero_si256();
       for (int h = 0; h < 2; ++h) {
-        const __m256i q = load32(b[k].qs + 32 * h);
-        for (int j = 0; j < 4; ++j) {
-          const __m256i u = _mm256_and_si256(_mm256_srl_epi16(q, _mm_cvtsi32_si128(2 * j)), three);
+        __m256i q = load32(b[k].qs + 32 * h);  // shifted right by two per run
+        for (int j = 0; j < 4; ++j, q = _mm256_srli_epi16(q, 2)) {
+          const __m256i u = _mm256_and_si256(q, three);
           const int g = 8 * h + 2 * j;
           sumi = Ops::madd_acc(sumi, _mm256_maddubs_epi16(u, load32(q8.qs + 128 * h + 32 * j)),
                                pair_scales(sc[g] & 0x0f, sc[g + 1] & 0x0f));

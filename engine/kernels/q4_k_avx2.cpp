@@ -21,10 +21,10 @@ void dequantize_q4_k_avx2(const void* src, float* y, size_t n) {
     for (int c = 0; c < 4; ++c, y += 64) {
       const __m256i q = load32(x[b].qs + 32 * c);
       store_scaled_bytes(_mm256_and_si256(q, m4), _mm256_set1_ps(d * static_cast<float>(ks.scale[2 * c])),
-                         _mm256_set1_ps(dmin * static_cast<float>(ks.min[2 * c])), y);
+                         _mm256_set1_ps(dmin * static_cast<float>((ks.min >> (16 * c)) & 0xff)), y);
       store_scaled_bytes(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4),
                          _mm256_set1_ps(d * static_cast<float>(ks.scale[2 * c + 1])),
-                         _mm256_set1_ps(dmin * static_cast<float>(ks.min[2 * c + 1])), y + 32);
+                         _mm256_set1_ps(dmin * static_cast<float>((ks.min >> (16 * c + 8)) & 0xff)), y + 32);
     }
   }
 }

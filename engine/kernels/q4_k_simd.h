@@ -15,27 +15,27 @@ namespace edt::kernels {
 // 4-7 take their low 4 bits from the nibbles of bytes 8-11 and their top 2 bits from bytes 0-3 / 4-7's top bits.
 struct KScales {
   alignas(16) uint8_t scale[8];
-  alignas(16) uint8_t min[8];
+  uint64_t min;  // the eight minimums, byte g = group g (kept in a register: see k_min_sum)
 };
 inline KScales unpack_k_scales(const uint8_t* q) {
   uint32_t a, b, c;
   __builtin_memcpy(&a, q, 4);
   __builtin_memcpy(&b, q + 4, 4);
   __builtin_memcpy(&c, q + 8, 4);
-  const uint32_t words[4] = {a & 0x3f3f3f3fu, (c & 0x0f0f0f0fu) | (((a >> 6) & 0x03030303u) << 4), b & 0x3f3f3f3fu,
-                             ((c >> 4) & 0x0f0f0f0fu) | (((b >> 6) & 0x03030303u) << 4)};
+  const uint32_t scales[2] = {a & 0x3f3f3f3fu, (c & 0x0f0f0f0fu) | (((a >> 6) & 0x03030303u) << 4)};
   KScales k;
-  __builtin_memcpy(k.scale, words, 8);
-  __builtin_memcpy(k.min, words + 2, 8);
+  __builtin_memcpy(k.scale, scales, 8);
+  k.min = uint64_t{b & 0x3f3f3f3fu} | (uint64_t{((c >> 4) & 0x0f0f0f0fu) | (((b >> 6) & 0x03030303u) << 4)} << 32);
   return k;
 }
 
-// Σ_g min_g · (bsums[2g] + bsums[2g+1]) over the eight groups of 32.
+// Σ_g min_g · (bsums[2g] + bsums[2g+1]) over the eight groups of 32. The minimums go to the vector unit from a
+// general register, not through memory (bytes stored as words and reloaded as one vector stall store forwarding).
 inline int k_min_sum(const KScales& k, const int16_t* bsums) {
   const __m128i b0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bsums));
   const __m128i b1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bsums + 8));
   const __m128i group_sums = _mm_hadd_epi16(b0, b1);  // (8) sums of 32 activations, |.| ≤ 4,064
-  const __m128i mins = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(k.min)));
+  const __m128i mins = _mm_cvtepu8_epi16(_mm_cvtsi64_si128(static_cast<long long>(k.min)));
   __m128i p = _mm_madd_epi16(group_sums, mins);
   p = _mm_add_epi32(p, _mm_unpackhi_epi64(p, p));
   p = _mm_add_epi32(p, _mm_shuffle_epi32(p, 1));

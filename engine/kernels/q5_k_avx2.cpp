@@ -25,10 +25,10 @@ void dequantize_q5_k_avx2(const void* src, float* y, size_t n) {
       const __m256i h_hi = _mm256_slli_epi16(_mm256_and_si256(_mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * c + 1)), one), 4);
       store_scaled_bytes(_mm256_or_si256(_mm256_and_si256(q, m4), h_lo),
                          _mm256_set1_ps(d * static_cast<float>(ks.scale[2 * c])),
-                         _mm256_set1_ps(dmin * static_cast<float>(ks.min[2 * c])), y);
+                         _mm256_set1_ps(dmin * static_cast<float>((ks.min >> (16 * c)) & 0xff)), y);
       store_scaled_bytes(_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), h_hi),
                          _mm256_set1_ps(d * static_cast<float>(ks.scale[2 * c + 1])),
-                         _mm256_set1_ps(dmin * static_cast<float>(ks.min[2 * c + 1])), y + 32);
+                         _mm256_set1_ps(dmin * static_cast<float>((ks.min >> (16 * c + 8)) & 0xff)), y + 32);
     }
   }
 }

@@ -23,13 +23,13 @@ void q5_k_rows_simd(const uint8_t* w, size_t row_bytes, const Activations& x, fl
       const KScales ks = unpack_k_scales(b[k].scales);
       const uint8_t* sc = ks.scale;
       const int min_sum = k_min_sum(ks, q8.bsums);
-      const __m256i qh = load32(b[k].qh);
+      __m256i qh = load32(b[k].qh);  // shifted right by two per chunk: bits 0 and 1 are the current chunk's
       __m256i sumi = _mm256_setzero_si256();
-      for (int c = 0; c < 4; ++c) {
+      for (int c = 0; c < 4; ++c, qh = _mm256_srli_epi16(qh, 2)) {
         const __m256i q = load32(b[k].qs + 32 * c);
-        // Bits 2c and 2c + 1 of each qh byte, moved to bit 4 (within the byte: the value is 0 or 1 before the shift).
-        const __m256i h_lo = _mm256_slli_epi16(_mm256_and_si256(_mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * c)), one), 4);
-        const __m256i h_hi = _mm256_slli_epi16(_mm256_and_si256(_mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * c + 1)), one), 4);
+        // Bits 0 and 1 of each qh byte, moved to bit 4 (within the byte: the value is 0 or 1 before the shift).
+        const __m256i h_lo = _mm256_slli_epi16(_mm256_and_si256(qh, one), 4);
+        const __m256i h_hi = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 1), one), 4);
         const __m256i lo = _mm256_or_si256(_mm256_and_si256(q, m4), h_lo);
         const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), h_hi);
         sumi = Ops::madd_acc(sumi, _mm256_maddubs_epi16(lo, load32(q8.qs + 64 * c)), _mm256_set1_epi16(sc[2 * c]));
