@@ -3,6 +3,8 @@
 // (the *_avx2.cpp files): the intrinsics need those flags.
 #include <immintrin.h>
 
+#include <cstddef>
+
 namespace edt::avx2 {
 
 inline constexpr float kLog2e = 1.44269504088896341f;
@@ -62,5 +64,49 @@ inline float hmin(__m256 v) {
   a = _mm_min_ss(a, _mm_movehdup_ps(a));
   return _mm_cvtss_f32(a);
 }
+
+}  // namespace edt::avx2
+
+namespace edt::avx2 {
+
+// The level's vector type and operations under one name, for kernel bodies written once and compiled per level
+// (cpu/vec_avx512.h has the same members over 16 lanes).
+struct Vec {
+  using F = __m256;
+  using I = __m256i;
+  static constexpr size_t kLanes = 8;
+  static F load(const float* p) { return _mm256_loadu_ps(p); }
+  static void store(float* p, F v) { _mm256_storeu_ps(p, v); }
+  static F set1(float x) { return _mm256_set1_ps(x); }
+  static F zero() { return _mm256_setzero_ps(); }
+  static F add(F a, F b) { return _mm256_add_ps(a, b); }
+  static F mul(F a, F b) { return _mm256_mul_ps(a, b); }
+  static F fmadd(F a, F b, F c) { return _mm256_fmadd_ps(a, b, c); }
+  static F max(F a, F b) { return _mm256_max_ps(a, b); }
+  static F min(F a, F b) { return _mm256_min_ps(a, b); }
+  static F exp2_with_exponent(F t, I& k) { return avx2::exp2_with_exponent(t, k); }
+  static F exp2_in_range(F t) { return avx2::exp2_in_range(t); }
+  static F exp2_clamped(F t) { return avx2::exp2_clamped(t); }
+  static I iset1(int x) { return _mm256_set1_epi32(x); }
+  static I imin(I a, I b) { return _mm256_min_epi32(a, b); }
+  static I imax(I a, I b) { return _mm256_max_epi32(a, b); }
+  static int ihmin(I v) {
+    const __m128i a = _mm_min_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    const __m128i b = _mm_min_epi32(a, _mm_shuffle_epi32(a, 0x4e));
+    return _mm_cvtsi128_si32(_mm_min_epi32(b, _mm_shuffle_epi32(b, 0xb1)));
+  }
+  static int ihmax(I v) {
+    const __m128i a = _mm_max_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    const __m128i b = _mm_max_epi32(a, _mm_shuffle_epi32(a, 0x4e));
+    return _mm_cvtsi128_si32(_mm_max_epi32(b, _mm_shuffle_epi32(b, 0xb1)));
+  }
+  static float hsum(F v) { return avx2::hsum(v); }
+  static float hmax(F v) { return avx2::hmax(v); }
+  static float hmin(F v) { return avx2::hmin(v); }
+  // Bit i set where lane i of a equals b.
+  static unsigned eq_mask(F a, F b) { return static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(a, b, _CMP_EQ_OQ))); }
+  // The vector's lanes folded to 8 floats (here: as they are).
+  static void store8(float* p, F v) { _mm256_storeu_ps(p, v); }
+};
 
 }  // namespace edt::avx2

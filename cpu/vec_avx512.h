@@ -48,4 +48,36 @@ inline __m128 hsum4(__m512 a, __m512 b, __m512 c, __m512 d) {
 // Mask of the first n (< 16) lanes, for loop tails.
 inline __mmask16 tail_mask(size_t n) { return static_cast<__mmask16>((1u << n) - 1); }
 
+// The same members as avx2::Vec over 16 lanes (see cpu/vec_avx2.h).
+struct Vec {
+  using F = __m512;
+  using I = __m512i;
+  static constexpr size_t kLanes = 16;
+  static F load(const float* p) { return _mm512_loadu_ps(p); }
+  static void store(float* p, F v) { _mm512_storeu_ps(p, v); }
+  static F set1(float x) { return _mm512_set1_ps(x); }
+  static F zero() { return _mm512_setzero_ps(); }
+  static F add(F a, F b) { return _mm512_add_ps(a, b); }
+  static F mul(F a, F b) { return _mm512_mul_ps(a, b); }
+  static F fmadd(F a, F b, F c) { return _mm512_fmadd_ps(a, b, c); }
+  static F max(F a, F b) { return _mm512_max_ps(a, b); }
+  static F min(F a, F b) { return _mm512_min_ps(a, b); }
+  static F exp2_with_exponent(F t, I& k) { return avx512::exp2_with_exponent(t, k); }
+  static F exp2_in_range(F t) { return avx512::exp2_in_range(t); }
+  static F exp2_clamped(F t) { return avx512::exp2_clamped(t); }
+  static I iset1(int x) { return _mm512_set1_epi32(x); }
+  static I imin(I a, I b) { return _mm512_min_epi32(a, b); }
+  static I imax(I a, I b) { return _mm512_max_epi32(a, b); }
+  static int ihmin(I v) { return _mm512_reduce_min_epi32(v); }
+  static int ihmax(I v) { return _mm512_reduce_max_epi32(v); }
+  static float hsum(F v) { return avx512::hsum(v); }
+  static float hmax(F v) { return avx512::hmax(v); }
+  static float hmin(F v) { return avx512::hmin(v); }
+  static unsigned eq_mask(F a, F b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
+  // The two 8-lane halves added: consumers of 8 partial sums (the sampler's block sums) read the same layout.
+  static void store8(float* p, F v) {
+    _mm256_storeu_ps(p, _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1)));
+  }
+};
+
 }  // namespace edt::avx512

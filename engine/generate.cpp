@@ -1,9 +1,10 @@
 #include "engine/generate.h"
 
+#include <algorithm>
 #include <chrono>
 #include <vector>
 
-#include "weights/error.h"
+#include "engine/request_error.h"
 
 namespace edt {
 
@@ -23,9 +24,7 @@ GenerationStats generate(Session& session, SamplerChain& chain, const Tokenizer&
   using clock = std::chrono::steady_clock;
   auto seconds_since = [](clock::time_point t) { return std::chrono::duration<double>(clock::now() - t).count(); };
   GenerationStats st;
-  if (prompt.empty()) throw FormatError("nothing to generate from: the prompt is empty");
-  const size_t vocab = session.model().hparams().n_vocab;
-  std::vector<float> logits(vocab);  // (vocab) the chain consumes its input, so it works on a copy
+  if (prompt.empty()) throw RequestError("nothing to generate from: the prompt is empty");
 
   const auto start = clock::now();
   auto last = session.prefill(prompt);
@@ -40,14 +39,15 @@ GenerationStats generate(Session& session, SamplerChain& chain, const Tokenizer&
       st.stop = StopReason::Interrupted;
       break;
     }
-    std::copy(last.begin(), last.end(), logits.begin());
     const auto sample_start = clock::now();
-    const int32_t token = chain.sample(logits);
+    const int32_t token = chain.sample_view(last);  // no copy of the logits unless a stage writes them
     st.sampler_seconds += seconds_since(sample_start);
     chain.accept(token);
     if (st.generated == 0) st.first_token_seconds = seconds_since(start);
     ++st.generated;
-    if (options.stop_at_eos && token == tokenizer.eos_id()) {
+    const bool stop_token = options.stop_tokens && std::find(options.stop_tokens->begin(), options.stop_tokens->end(),
+                                                             token) != options.stop_tokens->end();
+    if ((options.stop_at_eos && token == tokenizer.eos_id()) || stop_token) {
       st.stop = StopReason::EndOfText;
       break;
     }

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "weights/error.h"
+#include "engine/request_error.h"
 
 namespace edt {
 
@@ -16,10 +16,10 @@ double token_nll(std::span<const float> logits, int32_t target) {
 
 PerplexityResult perplexity(Session& session, std::span<const int32_t> tokens, uint32_t n_ctx, int32_t bos_id,
                             const std::function<void(size_t, size_t, double)>& progress) {
-  if (n_ctx < 4) throw FormatError("perplexity needs a context of at least 4 tokens");
+  if (n_ctx < 4) throw RequestError("perplexity needs a context of at least 4 tokens");
   const size_t windows = tokens.size() / n_ctx;
   if (windows == 0)
-    throw FormatError("the text has " + std::to_string(tokens.size()) + " tokens, fewer than one window of " +
+    throw RequestError("the text has " + std::to_string(tokens.size()) + " tokens, fewer than one window of " +
                       std::to_string(n_ctx));
   const size_t vocab = session.model().hparams().n_vocab;
   std::vector<float> logits(static_cast<size_t>(n_ctx) * vocab);  // (n_ctx, vocab) of one window

@@ -1,4 +1,5 @@
 // The LLaMA forward pass. One graph for prefill and decode; only the linear kernels differ with the batch size.
+#include "engine/request_error.h"
 #include "engine/session.h"
 
 #include <algorithm>
@@ -7,7 +8,6 @@
 #include "engine/attention.h"
 #include "engine/memory_check.h"
 #include "engine/ops/elementwise.h"
-#include "weights/error.h"
 #include "weights/quant_blocks.h"
 
 namespace edt {
@@ -70,14 +70,14 @@ void Session::set_threads(int n) {
 }
 
 void Session::check_tokens(std::span<const int32_t> tokens) const {
-  if (tokens.empty()) throw FormatError("no tokens to process");
+  if (tokens.empty()) throw RequestError("no tokens to process");
   if (pos_ + tokens.size() > n_ctx_)
-    throw FormatError(std::to_string(tokens.size()) + " tokens at position " + std::to_string(pos_) +
+    throw RequestError(std::to_string(tokens.size()) + " tokens at position " + std::to_string(pos_) +
                       " would pass the context of " + std::to_string(n_ctx_) + " tokens");
   const auto vocab = static_cast<int32_t>(model_->hparams().n_vocab);
   for (int32_t t : tokens)
     if (t < 0 || t >= vocab)
-      throw FormatError("token id " + std::to_string(t) + " is outside the vocabulary (0.." + std::to_string(vocab - 1) + ")");
+      throw RequestError("token id " + std::to_string(t) + " is outside the vocabulary (0.." + std::to_string(vocab - 1) + ")");
 }
 
 std::span<const float> Session::prefill(std::span<const int32_t> tokens) {

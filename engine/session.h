@@ -34,6 +34,11 @@ class Session {
   uint32_t pos() const { return pos_; }
   uint32_t n_ctx() const { return n_ctx_; }
   void reset() { pos_ = 0; }  // forget the conversation (the cache is overwritten as it is refilled)
+  // Keep only the first pos positions (a chat rewinds to the prefix its next prompt shares with the cache); the
+  // rows past pos are overwritten as the session continues. pos >= pos() changes nothing.
+  void truncate(uint32_t pos) {
+    if (pos < pos_) pos_ = pos;
+  }
   void set_threads(int n);
   const Model& model() const { return *model_; }
 

@@ -41,6 +41,17 @@ SamplerChain::SamplerChain(std::vector<std::unique_ptr<SamplerStage>> stages, ui
   scratch_.resize(fused_scratch_floats(n_vocab));
   scratch2_.resize(n_vocab);
   if (needs_snapshot_) snapshot_.resize(n_vocab);
+  if (!reads_only()) input_.resize(n_vocab);
+}
+
+int32_t SamplerChain::sample_view(std::span<const float> logits) {
+  assert(logits.size() == n_vocab_);
+  if (!reads_only()) {
+    std::copy(logits.begin(), logits.end(), input_.begin());
+    return sample(input_);
+  }
+  report_ = StepReport{};
+  return run_fused(logits.data());
 }
 
 int32_t SamplerChain::sample(std::span<float> logits) {
@@ -69,19 +80,21 @@ int32_t SamplerChain::sample(std::span<float> logits) {
     last_step_ns_[i] = std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - start).count();
     if (c.selected >= 0) break;  // a select stage ran
   }
-  if (fused_) {
-    const auto start = clock::now();
-    const FusedDrawResult r =
-        fused_edt_draw(logits.data(), n_vocab_, fused_edt_, fused_temperature_, rng_, scratch_.data(), isa_,
-                       report_probability_);
-    last_step_ns_.back() = std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - start).count();
-    c.selected = r.token;
-    report_.entropy = r.entropy;
-    report_.temperature = r.temperature;
-    report_.token = r.token;
-    report_.probability = r.probability;
-  }
+  if (fused_) c.selected = run_fused(logits.data());
   return c.selected;
+}
+
+int32_t SamplerChain::run_fused(const float* logits) {
+  const auto start = std::chrono::steady_clock::now();
+  const FusedDrawResult r = fused_edt_draw(logits, n_vocab_, fused_edt_, fused_temperature_, rng_, scratch_.data(),
+                                           isa_, report_probability_);
+  last_step_ns_.back() =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
+  report_.entropy = r.entropy;
+  report_.temperature = r.temperature;
+  report_.token = r.token;
+  report_.probability = r.probability;
+  return r.token;
 }
 
 void SamplerChain::accept(int32_t token) {

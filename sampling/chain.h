@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/ops/dot_kernels.h"
+#include "cpu/isa.h"
 #include "sampling/fused_edt.h"
 #include "sampling/stage.h"
 
@@ -22,6 +22,10 @@ class SamplerChain {
 
   // Picks the next token from logits (n_vocab), which the chain may modify in place (they are consumed).
   int32_t sample(std::span<float> logits);
+  // The same from logits the caller keeps (a session's output): a chain whose stages only read them (the fused path
+  // with no value stage before it, the default) samples in place; any other copies them into its own buffer first.
+  int32_t sample_view(std::span<const float> logits);
+  bool reads_only() const { return fused_ && fused_from_ == 0; }
   // Every emitted token (and prompt tokens, for penalties) goes through accept().
   void accept(int32_t token);
   void reset();  // forgets history; the random stream continues
@@ -39,6 +43,8 @@ class SamplerChain {
   std::string describe() const;  // "penalties -> edt -> dist (fused)"
 
  private:
+  int32_t run_fused(const float* logits);  // the fused kernel's step; fills report_ and the last timing
+
   std::vector<std::unique_ptr<SamplerStage>> stages_;
   uint64_t seed_;
   Rng rng_;
@@ -57,6 +63,7 @@ class SamplerChain {
   std::vector<float> scratch_;    // (fused_scratch_floats(n_vocab)) stage / fused-kernel scratch
   std::vector<float> scratch2_;   // (n_vocab) a second stage scratch
   std::vector<float> snapshot_;   // (n_vocab) full-vocabulary logits before the first truncation, when needed
+  std::vector<float> input_;      // (n_vocab) sample_view's copy, for chains that write their input; else empty
 };
 
 }  // namespace edt

@@ -1,8 +1,8 @@
 #pragma once
 // The fused EDT + draw path: a few linear passes over the raw logits, no sort, no candidate array.
 //   1. one exp pass: w_i = e^(z_i-m), summed per block of 64 and per 4,096 into scratch, s = Σ w,
-//      t = Σ w·(z-m)  ->  H = ln s - t/s (nats). The reference takes the max m first; the AVX2 pass weighs each
-//      superblock of 4,096 against the max so far and rescales (fused_edt_avx2.cpp).
+//      t = Σ w·(z-m)  ->  H = ln s - t/s (nats). The reference takes the max m first; the SIMD passes weigh each
+//      superblock of 4,096 against the max so far and rescale (fused_edt_body.h, compiled per level).
 //   2. T = T0 · N^(θ/H)
 //   3. T < 1 (the usual case: EDT's T is at most T0): rejection sampling from the weights already in scratch.
 //      Propose i with probability w_i / s (inverse CDF over the block sums, proposal.h), accept it with probability
@@ -14,7 +14,7 @@
 //   4. (second pass) w_i = e^((z_i-m)/T) with their sum W, then the first i whose running sum passes u·W.
 // The chosen token's probability at T needs W, a second pass: computed only when asked for.
 // Tokens at -inf (masked by a bias) give e^(-inf) = 0 and 0·(-inf) is skipped, so they add nothing to H.
-// The scalar reference accumulates in double; the AVX2 version in float lanes (H agrees to ~1e-5 relative).
+// The scalar reference accumulates in double; the SIMD versions in float lanes (H agrees to ~1e-5 relative).
 #include <cstddef>
 #include <cstdint>
 
@@ -53,6 +53,7 @@ double edt_temperature(double entropy, const EdtParams& p);
 
 EntropyStats entropy_stats_ref(const float* logits, size_t n);
 EntropyStats entropy_stats_avx2(const float* logits, size_t n);
+EntropyStats entropy_stats_avx512(const float* logits, size_t n);
 
 // Scratch of the fused path: the second pass's n weights and their block sums, which is more than the entropy
 // pass's block sums (proposal.h) that share it.
@@ -61,7 +62,7 @@ inline size_t fused_scratch_floats(size_t n) {
 }
 
 // Pass 1: entropy statistics, plus the sums of the weights w_i = e^(z_i - m) per block and superblock in scratch
-// (block_sums_floats(n)) and their total with the tail. The argmax is left at -1 by the AVX2 version: only a
+// (block_sums_floats(n)) and their total with the tail. The argmax is left at -1 by the SIMD versions: only a
 // greedy step needs it, and finding it is another scan.
 struct EntropyAndSums {
   EntropyStats stats;
@@ -69,20 +70,25 @@ struct EntropyAndSums {
 };
 EntropyAndSums entropy_and_sums_ref(const float* logits, size_t n, float* scratch);
 EntropyAndSums entropy_and_sums_avx2(const float* logits, size_t n, float* scratch);
+EntropyAndSums entropy_and_sums_avx512(const float* logits, size_t n, float* scratch);
 
 // Index of the first element equal to value, which is present (the argmax, given the max).
 int32_t index_of_first_ref(const float* logits, size_t n, float value);
 int32_t index_of_first_avx2(const float* logits, size_t n, float value);
+int32_t index_of_first_avx512(const float* logits, size_t n, float value);
 
 // The second pass: draws at temperature T > 0 given the max, overwriting scratch. u in [0, 1).
 int32_t draw_at_temperature_ref(const float* logits, size_t n, float max, double temperature, double u, float* scratch,
                                 double* probability);
 int32_t draw_at_temperature_avx2(const float* logits, size_t n, float max, double temperature, double u,
                                  float* scratch, double* probability);
+int32_t draw_at_temperature_avx512(const float* logits, size_t n, float max, double temperature, double u,
+                                   float* scratch, double* probability);
 
 // Σ_i e^((z_i - max)/T): the chosen token's probability's denominator.
 double sum_at_temperature_ref(const float* logits, size_t n, float max, double temperature);
 double sum_at_temperature_avx2(const float* logits, size_t n, float max, double temperature);
+double sum_at_temperature_avx512(const float* logits, size_t n, float max, double temperature);
 
 
 // Proposals tried before the exact second pass takes over (each costs ~0.3 µs; the acceptance rate is

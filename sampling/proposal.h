@@ -37,6 +37,7 @@ inline const float* superblock_refs(const float* block_sums, size_t n) {
 using BlockWeightsFn = void (*)(const float* z, size_t count, float ref, float* out);
 void block_weights_ref(const float* z, size_t count, float max, float* out);
 void block_weights_avx2(const float* z, size_t count, float max, float* out);
+void block_weights_avx512(const float* z, size_t count, float max, float* out);
 
 struct Proposal {
   int32_t index = 0;

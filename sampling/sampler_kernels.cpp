@@ -11,12 +11,15 @@ constexpr SamplerKernels kScalar{entropy_stats_ref,        entropy_and_sums_ref,
 constexpr SamplerKernels kAvx2{entropy_stats_avx2,        entropy_and_sums_avx2,     block_weights_avx2,
                                draw_at_temperature_avx2,  sum_at_temperature_avx2,   index_of_first_avx2,
                                exp_shifted_avx2};
+constexpr SamplerKernels kAvx512{entropy_stats_avx512,       entropy_and_sums_avx512,    block_weights_avx512,
+                                 draw_at_temperature_avx512, sum_at_temperature_avx512,  index_of_first_avx512,
+                                 exp_shifted_avx512};
 
 }  // namespace
 
 const SamplerKernels& sampler_kernels(Isa isa) {
   switch (isa) {
-    case Isa::Avx512:  // the AVX2 passes until the AVX-512 row exists
+    case Isa::Avx512: return kAvx512;
     case Isa::Avx2: return kAvx2;
     case Isa::Scalar: break;
   }

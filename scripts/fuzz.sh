@@ -10,6 +10,7 @@ CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEDT_FUZ
 cmake --build build-fuzz -j"$(nproc)" >/dev/null
 seed_dir() {  # target -> seed files
   case "$1" in
+    # every GGUF under 2 MB, among them quant-golden/every-type.gguf: one tensor in each quantized type we read
     fuzz_gguf) find tests/data -name '*.gguf' -size -2M ;;
     fuzz_safetensors) find tests/data -name '*.safetensors' -size -2M ;;
     fuzz_llama2c) echo tests/data/stories260K/stories260K.bin tests/data/stories260K/tok512.bin ;;

@@ -45,7 +45,7 @@ TEST(CliConvert, BadInputsGiveOneLineAndNonZeroExit) {
       {"convert", "expected exactly one input path"},
       {"convert " + test::models_path("prose-15m"), "flag '-o' is required"},
       {"convert " + test::models_path("prose-15m") + " -o", "flag '-o' needs a value"},
-      {"convert " + test::models_path("prose-15m") + " -o x.gguf --outtype q5_k", "expected f32, f16, bf16, q8_0 or q4_0"},
+      {"convert " + test::models_path("prose-15m") + " -o x.gguf --outtype q5_k_l", "expected one of F32, F16, BF16, Q8_0"},
       {"convert " + test::models_path("prose-15m") + " -o x.gguf --bogus", "unknown flag '--bogus'"},
       {"convert /nonexistent/model -o x.gguf", "no such file or folder"},
       {"convert " + test::models_path("prose-15m") + " -o /nonexistent-dir/x.gguf", "cannot write output"},

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <thread>
 
+#include "engine/request_error.h"
 #include "engine/perplexity.h"
 #include "engine/session.h"
 #include "tests/test_util.h"
@@ -183,13 +184,13 @@ TEST(Session, ContextAndVocabularyLimitsAreErrors) {
   opt.n_ctx = 16;
   Session s(model, opt);
   const std::vector<int32_t> too_long(17, 5);
-  EXPECT_THROW(s.prefill(too_long), FormatError);
-  EXPECT_THROW(s.decode(512), FormatError);
-  EXPECT_THROW(s.decode(-1), FormatError);
-  EXPECT_THROW(s.prefill({}), FormatError);
+  EXPECT_THROW(s.prefill(too_long), RequestError);
+  EXPECT_THROW(s.decode(512), RequestError);
+  EXPECT_THROW(s.decode(-1), RequestError);
+  EXPECT_THROW(s.prefill({}), RequestError);
   const std::vector<int32_t> fits(16, 5);
   s.prefill(fits);
-  EXPECT_THROW(s.decode(5), FormatError);
+  EXPECT_THROW(s.decode(5), RequestError);
   s.reset();
   EXPECT_NO_THROW(s.decode(5));
 }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "sampling/sampler_kernels.h"
 #include "sampling/fused_edt.h"
 #include "sampling/proposal.h"
 #include "sampling/rng.h"
@@ -50,13 +51,22 @@ std::vector<Layout> layouts() {
   return out;
 }
 
+// The SIMD levels this process may run (the scalar reference is what they are checked against).
+std::vector<Isa> simd_levels() {
+  std::vector<Isa> out;
+  for (Isa isa : test::isa_levels())
+    if (isa != Isa::Scalar) out.push_back(isa);
+  return out;
+}
+
 TEST(FusedSuperblocks, SumsAndEntropyMatchTheReferenceOnEveryRoute) {
-  if (process_isa() == Isa::Scalar) GTEST_SKIP() << "no AVX2";
+  if (simd_levels().empty()) GTEST_SKIP() << "no SIMD level";
   std::vector<float> ref_scratch(fused_scratch_floats(kN)), simd_scratch(fused_scratch_floats(kN));
+  for (Isa isa : simd_levels())
   for (const Layout& l : layouts()) {
-    SCOPED_TRACE(l.name);
+    SCOPED_TRACE(std::string(isa_name(isa)) + " " + l.name);
     const EntropyAndSums ref = entropy_and_sums_ref(l.z.data(), kN, ref_scratch.data());
-    const EntropyAndSums simd = entropy_and_sums_avx2(l.z.data(), kN, simd_scratch.data());
+    const EntropyAndSums simd = sampler_kernels(isa).entropy_and_sums(l.z.data(), kN, simd_scratch.data());
     EXPECT_EQ(simd.stats.max, ref.stats.max);
     EXPECT_NEAR(simd.stats.entropy, ref.stats.entropy, 2e-5 * std::max(1.0, ref.stats.entropy));
     EXPECT_NEAR(simd.stats.sum_exp, ref.stats.sum_exp, 1e-5 * ref.stats.sum_exp);
@@ -76,15 +86,17 @@ TEST(FusedSuperblocks, SumsAndEntropyMatchTheReferenceOnEveryRoute) {
 // A proposal's weight is what the sums counted for that token: e^(z - max) within the accuracy the acceptance
 // bound assumes (fused_edt.h), whichever reference its superblock was weighed against.
 TEST(FusedSuperblocks, ProposalWeightsAreTheTokensWeights) {
-  if (process_isa() == Isa::Scalar) GTEST_SKIP() << "no AVX2";
+  if (simd_levels().empty()) GTEST_SKIP() << "no SIMD level";
   std::vector<float> scratch(fused_scratch_floats(kN));
+  for (Isa isa : simd_levels())
   for (const Layout& l : layouts()) {
-    SCOPED_TRACE(l.name);
-    const EntropyAndSums s = entropy_and_sums_avx2(l.z.data(), kN, scratch.data());
+    SCOPED_TRACE(std::string(isa_name(isa)) + " " + l.name);
+    const SamplerKernels& k = sampler_kernels(isa);
+    const EntropyAndSums s = k.entropy_and_sums(l.z.data(), kN, scratch.data());
     Rng rng(3);
-    for (int k = 0; k < 200; ++k) {
+    for (int trial = 0; trial < 200; ++trial) {
       const Proposal p = propose(l.z.data(), kN, s.stats.max, scratch.data(), s.weight_total, rng.uniform(),
-                                 block_weights_avx2);
+                                 k.block_weights);
       ASSERT_GE(p.index, 0);
       const double exact = std::exp(static_cast<double>(l.z[static_cast<size_t>(p.index)]) - s.stats.max);
       ASSERT_NEAR(p.weight, exact, (kProposalBound - 1.0) * exact) << "token " << p.index;
@@ -94,10 +106,10 @@ TEST(FusedSuperblocks, ProposalWeightsAreTheTokensWeights) {
 
 // Draws over a vocabulary of several superblocks whose max rises from one superblock to the next (so each one's
 // sums are rescaled): 40 live tokens spread over the superblocks, the rest 40 nats below (never drawn in practice,
-// counted in one bin). 200,000 draws at T = 0.3; 39 degrees of freedom, 0.001 level: 72.05. AVX2 only: the
-// scalar reference weighs everything against the max (no rescaling) and is tested on small vocabularies.
+// counted in one bin). 200,000 draws at T = 0.3; 39 degrees of freedom, 0.001 level: 72.05. SIMD levels only:
+// the scalar reference weighs everything against the max (no rescaling) and is tested on small vocabularies.
 TEST(FusedSuperblocks, DrawsMatchSoftmaxAcrossRescaledSuperblocks) {
-  if (process_isa() == Isa::Scalar) GTEST_SKIP() << "no AVX2";
+  if (simd_levels().empty()) GTEST_SKIP() << "no SIMD level";
   constexpr size_t kN = 3 * kSuperblock + 100;
   std::vector<float> z(kN, -40.0f);
   std::vector<size_t> live;
@@ -112,8 +124,7 @@ TEST(FusedSuperblocks, DrawsMatchSoftmaxAcrossRescaledSuperblocks) {
   for (size_t j = 0; j < live.size(); ++j) total += p[j] = std::exp(z[live[j]] / 0.3);
   for (double& x : p) x /= total;
   std::vector<float> scratch(fused_scratch_floats(kN));
-  {
-    const Isa isa = process_isa();
+  for (Isa isa : simd_levels()) {
     Rng rng(21);
     std::vector<int> counts(live.size() + 1, 0);
     const int draws = 200000;
@@ -133,6 +144,19 @@ TEST(FusedSuperblocks, DrawsMatchSoftmaxAcrossRescaledSuperblocks) {
     }
     EXPECT_LT(chi2, 72.05) << "isa " << isa_name(isa) << ": chi-square " << chi2;
   }
+}
+
+// Every level computes each element's weight with the same instructions (fused_edt_body.h), so the weights one
+// level recomputes for a proposal are bit for bit the ones another level summed.
+TEST(FusedSuperblocks, EveryLevelComputesTheSameWeights) {
+  const auto z = layouts()[0].z;
+  float a[kWeightBlock], b[kWeightBlock];
+  for (Isa isa : simd_levels())
+    for (size_t blk : {0u, 7u, 100u}) {
+      block_weights_avx2(z.data() + blk * kWeightBlock, kWeightBlock, 1.5f, a);
+      sampler_kernels(isa).block_weights(z.data() + blk * kWeightBlock, kWeightBlock, 1.5f, b);
+      for (size_t j = 0; j < kWeightBlock; ++j) ASSERT_EQ(a[j], b[j]) << isa_name(isa) << " block " << blk;
+    }
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "cpu/read_bandwidth.h"
 #include "cpu/vector_math.h"
 #include "engine/attention.h"
 #include "engine/kernels/kernel_table.h"
@@ -175,6 +176,22 @@ TEST(DotKernels, AxpyMatchesReference) {
     axpy_kernel(process_isa())(0.37f, x.data(), y2.data(), n);
     for (size_t i = 0; i < n; ++i) EXPECT_NEAR(y2[i], y1[i], 1e-6);
   }
+}
+
+}  // namespace
+}  // namespace edt
+
+namespace edt {
+namespace {
+
+// The bandwidth probe's read loops at every level: the sum of awkwardly sized, misaligned ranges of ones.
+TEST(ReadBandwidth, EveryLevelSumsEveryElement) {
+  std::vector<float> ones(5000, 1.0f);
+  for (Isa isa : test::isa_levels())
+    for (size_t offset : {0u, 1u, 3u, 16u})
+      for (size_t n : {0u, 1u, 15u, 64u, 127u, 129u, 1000u, 4097u})
+        EXPECT_EQ(read_sum_f32(ones.data() + offset, n, isa), static_cast<float>(n))
+            << isa_name(isa) << " offset " << offset << " n " << n;
 }
 
 }  // namespace

@@ -233,13 +233,17 @@ std::vector<float> realistic_logits(size_t n, uint32_t seed, float spread = 3.0f
 }
 
 TEST(FusedEdt, EqualsTheReferencePath) {
-  if (process_isa() == Isa::Scalar) GTEST_SKIP() << "no AVX2";
+  if (process_isa() == Isa::Scalar) GTEST_SKIP() << "no SIMD level";
+  for (Isa isa : test::isa_levels()) {
+  if (isa == Isa::Scalar) continue;
+  SCOPED_TRACE(isa_name(isa));
+  const SamplerKernels& k = sampler_kernels(isa);
   size_t same = 0, trials = 0;
   for (size_t n : {17u, 100u, 1000u, 32000u}) {
     for (uint32_t seed = 1; seed <= 25; ++seed) {
       auto z = realistic_logits(n, seed, 1.0f + static_cast<float>(seed % 5));
       if (seed % 3 == 0) z[seed % n] = -INFINITY;  // a banned token
-      const EntropyStats ref = entropy_stats_ref(z.data(), n), simd = entropy_stats_avx2(z.data(), n);
+      const EntropyStats ref = entropy_stats_ref(z.data(), n), simd = k.entropy_stats(z.data(), n);
       EXPECT_EQ(simd.argmax, ref.argmax);
       EXPECT_NEAR(simd.entropy, ref.entropy, 2e-5 * std::max(1.0, ref.entropy)) << n << " " << seed;
       std::vector<float> scratch(fused_scratch_floats(n));
@@ -247,7 +251,7 @@ TEST(FusedEdt, EqualsTheReferencePath) {
       const double u = rng.uniform();
       double p_ref = 0, p_simd = 0;
       const int32_t a = draw_at_temperature_ref(z.data(), n, ref.max, 0.7, u, scratch.data(), &p_ref);
-      const int32_t b = draw_at_temperature_avx2(z.data(), n, ref.max, 0.7, u, scratch.data(), &p_simd);
+      const int32_t b = k.draw_at_temperature(z.data(), n, ref.max, 0.7, u, scratch.data(), &p_simd);
       same += a == b;
       ++trials;
       if (a == b) {
@@ -256,6 +260,7 @@ TEST(FusedEdt, EqualsTheReferencePath) {
     }
   }
   EXPECT_GE(same, trials - 1);  // a different token only when u falls within rounding of a CDF boundary
+  }
 }
 
 TEST(FusedEdt, ChainTakesTheFusedPathAndMatchesStagesByEntropyAndTemperature) {
@@ -336,7 +341,7 @@ TEST(Statistics, FusedProposalsAndSecondPassEachMatchSoftmax) {
   for (size_t i = 0; i < z.size(); ++i) z[i] = std::sin(static_cast<float>(i)) * 0.6f;
   const auto p = softmax_at(z, 0.2);
   std::vector<float> scratch(fused_scratch_floats(z.size()));
-  for (Isa isa : {Isa::Scalar, process_isa()}) {
+  for (Isa isa : test::isa_levels()) {
     for (int proposals : {0, 1, kMaxProposals}) {
       Rng rng(11 + static_cast<uint64_t>(proposals));
       std::vector<int> counts(z.size(), 0);
@@ -417,6 +422,35 @@ TEST(Chain, TempZeroIsGreedyWhateverTheSampler) {
   for (int i = 0; i < 5; ++i) {
     std::vector<float> l = z;
     EXPECT_EQ(chain->sample(l), static_cast<int32_t>(test::argmax(z.data(), z.size())));
+  }
+}
+
+}  // namespace
+}  // namespace edt
+
+namespace edt {
+namespace {
+
+// sample_view leaves the caller's logits alone and draws what sample() draws from a copy, for a chain that only
+// reads (the default fused EDT) and for one whose stages write (penalties before the fused kernel, a staged chain).
+TEST(Chain, SampleViewDrawsLikeSampleAndLeavesTheLogits) {
+  SamplerParams fused_only, with_penalty, staged;
+  with_penalty.repeat_penalty = 1.3f;
+  staged.samplers = "top_k;top_p;min_p;temperature";
+  for (SamplerParams* p : {&fused_only, &with_penalty, &staged}) {
+    p->seed = 7;
+    auto a = p->build(3000, process_isa()), b = p->build(3000, process_isa());
+    EXPECT_EQ(a->reads_only(), p == &fused_only);
+    const std::vector<float> z = realistic_logits(3000, 4);
+    for (int step = 0; step < 50; ++step) {
+      std::vector<float> copy = z;
+      const int32_t x = a->sample(copy);
+      const int32_t y = b->sample_view(z);
+      ASSERT_EQ(x, y) << "step " << step;
+      a->accept(x);
+      b->accept(y);
+    }
+    EXPECT_EQ(z, realistic_logits(3000, 4));
   }
 }
 

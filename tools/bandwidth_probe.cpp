@@ -1,5 +1,7 @@
 #include "tools/bandwidth_probe.h"
 
+#include "cpu/read_bandwidth.h"
+
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,13 +13,14 @@
 namespace edt {
 namespace {
 
-// The helper's work: sum the buffer with `threads` std::threads (not OpenMP: its idle workers would spin on
-// the cores the benchmark is about to use), twice, and keep the faster pass.
+// The helper's work: read the buffer with `threads` std::threads (not OpenMP: its idle workers would spin on
+// the cores the benchmark is about to use) with the level's fastest read loop (cpu/read_bandwidth.h: widest loads,
+// four streams per thread, software prefetch), three times, and keep the fastest pass.
 double sum_bandwidth_gbs(const std::vector<float>& buf, int threads, Isa isa) {
-  auto sum = isa >= Isa::Avx2 ? sum_f32_avx2 : sum_f32_ref;
+  const auto sum = [isa](const float* x, size_t n) { return read_sum_f32(x, n, isa); };
   const size_t per = buf.size() / static_cast<size_t>(threads);
   double best = 0;
-  for (int pass = 0; pass < 2; ++pass) {
+  for (int pass = 0; pass < 3; ++pass) {
     std::vector<float> totals(static_cast<size_t>(threads));  // (threads) keeps each sum alive
     const auto start = std::chrono::steady_clock::now();
     std::vector<std::thread> pool;

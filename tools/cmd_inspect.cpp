@@ -1,11 +1,13 @@
-// edt inspect: a GGUF file's header, metadata and tensor table, like llama.cpp's gguf-dump.
+// edt inspect: a GGUF file's header, metadata and tensor table, like llama.cpp's gguf-dump, then its type mix.
 #include <cstdio>
 
 #include "tools/args.h"
 #include "tools/commands.h"
+#include "tools/type_mix.h"
 #include "weights/error.h"
 #include "weights/gguf.h"
 #include "weights/mapped_file.h"
+#include "weights/quant/block_check.h"
 
 namespace edt {
 
@@ -43,6 +45,10 @@ int cmd_inspect(int argc, char** argv) {
     }
     std::printf("  %3zu  %-44s %-16s %s\n", i + 1, key.c_str(), value.type_name().c_str(), text.c_str());
   }
+  // The chat template in full: the table above shortens it, and a template is read line by line.
+  if (const auto chat_template = gguf.get_string("tokenizer.chat_template"))
+    std::printf("\nchat template (tokenizer.chat_template, %zu bytes):\n%s\n", chat_template->size(),
+                chat_template->c_str());
   std::printf("\ntensors:\n");
   uint64_t total = 0;
   for (size_t i = 0; i < gguf.tensors.size(); ++i) {
@@ -53,6 +59,13 @@ int cmd_inspect(int argc, char** argv) {
                 static_cast<unsigned long long>(t.offset));
   }
   std::printf("\n%zu tensors, %.2f MB of tensor data\n", gguf.tensors.size(), static_cast<double>(total) / 1e6);
+  std::printf("\ntype mix:\n%s", format_type_mix(type_mix(gguf.tensors)).c_str());
+  // Corrupt scales make every value of their block NaN/Inf; say so here rather than as NaN logits later.
+  for (const GgufTensorInfo& t : gguf.tensors) {
+    if (const uint64_t bad = count_nonfinite_blocks(t.type, t.data, t.n_bytes))
+      std::fprintf(stderr, "warning: %s: tensor '%s' has %llu %s blocks with NaN/Inf values or scales\n", path.c_str(),
+                   t.name.c_str(), static_cast<unsigned long long>(bad), ggml_traits(t.type).name);
+  }
   return 0;
 }
 

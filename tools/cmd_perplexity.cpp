@@ -22,6 +22,7 @@ int cmd_perplexity(int argc, char** argv) {
       {{"-c", "--ctx-size"}, true, "window length in tokens (default: 512)"},
       {{"-t", "--threads"}, true, "threads (default: 2)"},
       {{"--chunks"}, true, "score at most this many windows (default: all)"},
+      {{"--dequantize"}, false, "expand every tensor to F32 first (exact reference path for any readable type)"},
       {{"-h", "--help"}, false, "this help"},
   };
   for (FlagSpec& s : cache_flag_specs()) specs.push_back(std::move(s));
@@ -41,7 +42,7 @@ int cmd_perplexity(int argc, char** argv) {
   if (!in) throw FormatError(path + ": cannot open");
   std::stringstream ss;
   ss << in.rdbuf();
-  auto model = load_model_any(args.require("-m"));
+  auto model = args.has("--dequantize") ? load_model_dequantized(args.require("-m")) : load_model_any(args.require("-m"));
   const auto tokenizer = tokenizer_of(*model);
   const auto n_ctx = static_cast<uint32_t>(args.get_int("-c", 512, 4, model->hparams().n_ctx_train));
   EncodeOptions opt;

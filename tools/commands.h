@@ -13,5 +13,8 @@ int cmd_inspect(int argc, char** argv);
 int cmd_logits(int argc, char** argv);
 int cmd_tokenize(int argc, char** argv);
 int cmd_perplexity(int argc, char** argv);
+int cmd_quantize(int argc, char** argv);
+int cmd_template(int argc, char** argv);
+int cmd_chat(int argc, char** argv);
 
 }  // namespace edt

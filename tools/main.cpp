@@ -20,11 +20,14 @@ struct Command {
 
 const Command kCommands[] = {
     {"run", edt::cmd_run, "generate text from a prompt, EDT sampling by default (-m MODEL -p TEXT)"},
+    {"chat", edt::cmd_chat, "interactive multi-turn chat with the model's chat template (-m MODEL)"},
+    {"template", edt::cmd_template, "render a conversation with a chat template, byte for byte (--messages F)"},
     {"profile", edt::cmd_profile, "the sampler's cost per token and stage, on a model or synthetic logits"},
     {"eval", edt::cmd_eval, "quality-diversity of EDT against fixed temperature on held-out text"},
     {"bench", edt::cmd_bench, "prompt processing and generation speed, with the read-bandwidth limit"},
     {"mkmodel", edt::cmd_mkmodel, "random-weight models of real shapes (S, M, L, llama3.2-1b) for benchmarks"},
     {"convert", edt::cmd_convert, "Hugging Face folder or llama2.c checkpoint -> GGUF (f32/f16/bf16/q8_0/q4_0)"},
+    {"quantize", edt::cmd_quantize, "GGUF -> GGUF in a llama-quantize preset (Q4_K_M, Q6_K, Q8_0, IQ4_XS, ...)"},
     {"inspect", edt::cmd_inspect, "print a GGUF file's metadata and tensor table"},
     {"tokenize", edt::cmd_tokenize, "text -> token ids (-p TEXT, or JSON lines on stdin with --jsonl)"},
     {"perplexity", edt::cmd_perplexity, "perplexity over a text file, windowed as llama.cpp's perplexity tool"},

@@ -6,8 +6,10 @@
 #include <fstream>
 
 #include "weights/converter.h"
+#include "weights/dequantize_gguf.h"
 #include "weights/error.h"
 #include "weights/mapped_file.h"
+#include "weights/quant/block_check.h"
 
 namespace edt {
 
@@ -34,6 +36,17 @@ std::shared_ptr<Model> load_model_any(const std::string& path) {
   } catch (const FormatError& e) {
     throw FormatError(path + ": not a GGUF file (bad magic) and not a llama2.c checkpoint (" + e.what() + ")");
   }
+}
+
+std::shared_ptr<Model> load_model_dequantized(const std::string& path) {
+  const MappedFile file(path);
+  const GgufFile gguf = parse_gguf(file.bytes(), path);
+  for (const GgufTensorInfo& t : gguf.tensors) {
+    if (const uint64_t bad = count_nonfinite_blocks(t.type, t.data, t.n_bytes))
+      std::fprintf(stderr, "warning: %s: tensor '%s' has %llu %s blocks with NaN/Inf values or scales\n", path.c_str(),
+                   t.name.c_str(), static_cast<unsigned long long>(bad), ggml_traits(t.type).name);
+  }
+  return Model::from_bytes(dequantize_gguf_to_f32(gguf).write_to_memory(), path);
 }
 
 std::unique_ptr<Tokenizer> load_tokenizer_from_model(const std::string& path) {

@@ -12,6 +12,10 @@ namespace edt {
 
 std::shared_ptr<Model> load_model_any(const std::string& path);
 
+// A GGUF file with every tensor expanded to F32 by the reference dequantizers: exact, slow and 4 bytes per weight,
+// for measuring a quantized file's quality with the F32 path (`--dequantize`).
+std::shared_ptr<Model> load_model_dequantized(const std::string& path);
+
 // The tokenizer a model carries: from a GGUF file's tokenizer.ggml.* keys (weights are not bound, so vocab-only
 // files work), or from the tokenizer files of a Hugging Face folder / beside a llama2.c checkpoint.
 std::unique_ptr<Tokenizer> load_tokenizer_from_model(const std::string& path);

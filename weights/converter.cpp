@@ -1,4 +1,5 @@
 #include "weights/converter.h"
+#include "weights/hf_chat_template.h"
 
 #include <cmath>
 #include <cstring>
@@ -9,7 +10,7 @@
 #include "weights/error.h"
 #include "weights/llama2c.h"
 #include "weights/mapped_file.h"
-#include "weights/quant_blocks.h"
+#include "weights/quant/quant_types.h"
 #include "weights/safetensors.h"
 
 namespace edt {
@@ -57,12 +58,32 @@ void write_llama_hparams(GgufWriter& w, const LlamaHParams& hp, const std::strin
 
 namespace {
 
+// With a preset, matrices take the types its rules pick; the file records the preset as llama-quantize does.
+void apply_preset(Conversion& c, const ConvertOptions& opt) {
+  if (!opt.preset) return;
+  c.matrix_type = opt.preset->default_type;
+  TensorTypeChooser::ModelFacts facts;
+  facts.n_layer = c.hparams.n_layer;
+  facts.n_head = c.hparams.n_head;
+  facts.n_head_kv = c.hparams.n_head_kv;
+  facts.has_output = !c.hparams.tied_embeddings;
+  facts.n_attention_v = c.hparams.n_layer;
+  c.chooser = std::make_shared<TensorTypeChooser>(*opt.preset, facts, opt.pure);
+  c.writer.set_u32("general.file_type", opt.preset->file_type);
+  if (c.matrix_type != GgmlType::F32 && c.matrix_type != GgmlType::F16 && c.matrix_type != GgmlType::BF16)
+    c.writer.set_u32("general.quantization_version", 2);
+}
+
 // Adds one tensor whose float32 values a filler writes into a (n_elements) scratch buffer. Vectors (norms, biases)
 // stay F32; matrices take the requested type where their rows are whole blocks, else F16 (recorded as fallback).
 void add_weight(Conversion& c, const std::string& name, std::vector<uint64_t> dims,
                 std::function<void(float*)> fill) {
   GgmlType type = dims.size() == 1 ? GgmlType::F32 : c.matrix_type;
-  if (!ggml_row_bytes(type, dims[0])) {
+  if (c.chooser) {
+    bool fallback = false;
+    type = c.chooser->choose(name, dims, GgmlType::F32, &fallback);
+    if (fallback) c.fallbacks.push_back(name);
+  } else if (!ggml_row_bytes(type, dims[0])) {
     type = GgmlType::F16;
     c.fallbacks.push_back(name);
   }
@@ -120,7 +141,9 @@ Conversion convert_hf(const std::string& dir, const ConvertOptions& opt) {
   const SafetensorsTensor& embed = ckpt->require("model.embed_tokens.weight");
   c.matrix_type = opt.out_type.value_or(source_float_type(embed.dtype));
   write_llama_hparams(c.writer, hp, opt.name.empty() ? root.filename().string() : opt.name, c.matrix_type);
+  apply_preset(c, opt);
   vocab.write_to(c.writer);
+  if (const auto chat_template = read_hf_chat_template(dir)) c.writer.set_string("tokenizer.chat_template", *chat_template);
 
   const uint64_t q_rows = uint64_t{hp.n_head} * hp.head_dim, kv_rows = uint64_t{hp.n_head_kv} * hp.head_dim;
   // Adds HF tensor `src` as GGUF `dst` after checking its shape against the config (PyTorch order: out, in).
@@ -195,6 +218,7 @@ Conversion convert_llama2c(const std::string& path, const ConvertOptions& opt) {
 
   c.matrix_type = opt.out_type.value_or(GgmlType::F32);
   write_llama_hparams(c.writer, hp, opt.name.empty() ? fs::path(path).stem().string() : opt.name, c.matrix_type);
+  apply_preset(c, opt);
   vocab.write_to(c.writer);
 
   // Slices of layer l of a (layer, rows, cols) stack; llama2.c's q/k rows are already interleaved as GGUF wants.

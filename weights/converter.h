@@ -10,12 +10,17 @@
 
 #include "weights/gguf_writer.h"
 #include "weights/llama_hparams.h"
+#include "weights/quant_presets.h"
 #include "weights/tensor_type.h"
 
 namespace edt {
 
 struct ConvertOptions {
-  std::optional<GgmlType> out_type;  // nullopt: the source's own float type (F32, F16 or BF16)
+  std::optional<GgmlType> out_type;  // nullopt: the source's own float type (F32, F16 or BF16); every matrix in it
+  // A llama-quantize preset (Q4_K_M, ...): each matrix gets the type its rules pick, as `edt quantize` would give
+  // the f32 conversion; overrides out_type. pure: every matrix in the preset's type (fallbacks where rows need).
+  std::optional<QuantPreset> preset;
+  bool pure = false;
   std::string llama2c_tokenizer;     // tokenizer.bin for a llama2.c checkpoint; empty: look beside it
   std::string name;                  // general.name; empty: the input's file or folder name
 };
@@ -24,6 +29,7 @@ struct Conversion {
   GgufWriter writer;
   LlamaHParams hparams;
   GgmlType matrix_type = GgmlType::F32;  // what 2-D weights are written as (where their rows allow it)
+  std::shared_ptr<TensorTypeChooser> chooser;  // set for a preset: picks each matrix's type
   std::vector<std::string> fallbacks;    // tensors written in another type because their rows do not fit blocks
   // Filled while the tensors are written (the producers run then): "tensor 'x' holds 3 NaN/Inf values".
   std::shared_ptr<std::vector<std::string>> warnings = std::make_shared<std::vector<std::string>>();

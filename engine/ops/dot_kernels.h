@@ -1,6 +1,6 @@
 #pragma once
-// The float vector loops attention and the bandwidth probe use (the weight types' kernels live in the kernel
-// table, engine/kernels/kernel_table.h).
+// The float vector loop attention uses (the weight types' kernels live in the kernel table,
+// engine/kernels/kernel_table.h; the bandwidth probe's read loops in cpu/read_bandwidth.h).
 #include <cstddef>
 #include <cstdint>
 
@@ -13,9 +13,5 @@ using AxpyKernel = void (*)(float a, const float* x, float* y, size_t n);
 AxpyKernel axpy_kernel(Isa isa);
 void axpy_f32_ref(float a, const float* x, float* y, size_t n);
 void axpy_f32_avx2(float a, const float* x, float* y, size_t n);
-
-// Σ x[i], for measuring read bandwidth (the AVX2 one keeps four accumulators in flight).
-float sum_f32_ref(const float* x, size_t n);
-float sum_f32_avx2(const float* x, size_t n);
 
 }  // namespace edt
