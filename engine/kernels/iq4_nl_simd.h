@@ -9,6 +9,7 @@ namespace edt::kernels {
 struct Iq4NlCodes {
   using Block = BlockIQ4_NL;
   static constexpr bool kHasMin = false;
+  static __m256i values(const Block& b) { return _mm256_shuffle_epi8(iq4_grid_vector(), legacy_nibbles(b.qs)); }
   static __m256i products(const Block& b, __m256i xv, const int16_t*) {
     return iq4_products(iq4_grid_vector(), legacy_nibbles(b.qs), xv);
   }

@@ -6,6 +6,7 @@ namespace edt::kernels {
 
 void q5_0_rows_avx2(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows, size_t n);
 void q5_0_rows_avx512(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows, size_t n);
+void dequantize_q5_0_avx2(const void* src, float* dst, size_t n);
 
 namespace {
 constexpr DequantizeRowKernel kRef = dequantize_as<BlockQ5_0, dequantize_row_q5_0>;
@@ -13,6 +14,6 @@ constexpr DequantizeRowKernel kRef = dequantize_as<BlockQ5_0, dequantize_row_q5_
 
 extern const TypeKernels kQ5_0Kernels{GgmlType::Q5_0, ActFormat::Q8_0,
                                       {reference_rows<kRef, ActFormat::Q8_0>, q5_0_rows_avx2, q5_0_rows_avx512},
-                                      {kRef, nullptr, nullptr}, 1e-5};
+                                      {kRef, dequantize_q5_0_avx2, nullptr}, 1e-5};
 
 }  // namespace edt::kernels
