@@ -83,7 +83,7 @@ inline int hsum_i32(__m256i v) {
 
 namespace edt::kernels {
 
-// 32 unsigned byte codes -> floats scale·code − offset (or scale·(code − bias) when the caller pre-biases), stored
+// 32 byte codes (signed int8) -> floats scale·code − offset, stored
 // to y[0..32). The product is rounded before the subtraction, as the references do (no FMA: this build compiles
 // ISO C++, where GCC does not contract a multiply and a subtract).
 inline void store_scaled_bytes(__m256i codes, __m256 scale, __m256 offset, float* y) {
@@ -91,6 +91,17 @@ inline void store_scaled_bytes(__m256i codes, __m256 scale, __m256 offset, float
   const __m128i parts[4] = {lo, _mm_srli_si128(lo, 8), hi, _mm_srli_si128(hi, 8)};
   for (int i = 0; i < 4; ++i) {
     const __m256 v = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(parts[i]));
+    _mm256_storeu_ps(y + 8 * i, _mm256_sub_ps(_mm256_mul_ps(scale, v), offset));
+  }
+}
+
+// The same for two groups of 16: elements 0-15 take scale0 / offset0, elements 16-31 scale1 / offset1.
+inline void store_scaled_bytes2(__m256i codes, __m256 scale0, __m256 offset0, __m256 scale1, __m256 offset1, float* y) {
+  const __m128i lo = _mm256_castsi256_si128(codes), hi = _mm256_extracti128_si256(codes, 1);
+  const __m128i parts[4] = {lo, _mm_srli_si128(lo, 8), hi, _mm_srli_si128(hi, 8)};
+  for (int i = 0; i < 4; ++i) {
+    const __m256 v = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(parts[i]));
+    const __m256 scale = i < 2 ? scale0 : scale1, offset = i < 2 ? offset0 : offset1;
     _mm256_storeu_ps(y + 8 * i, _mm256_sub_ps(_mm256_mul_ps(scale, v), offset));
   }
 }

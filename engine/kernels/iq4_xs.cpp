@@ -6,6 +6,7 @@ namespace edt::kernels {
 
 void iq4_xs_rows_avx2(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows, size_t n);
 void iq4_xs_rows_avx512(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows, size_t n);
+void dequantize_iq4_xs_avx2(const void* src, float* dst, size_t n);
 
 namespace {
 constexpr DequantizeRowKernel kRef = dequantize_as<BlockIQ4_XS, dequantize_row_iq4_xs>;
@@ -13,6 +14,6 @@ constexpr DequantizeRowKernel kRef = dequantize_as<BlockIQ4_XS, dequantize_row_i
 
 extern const TypeKernels kIQ4_XSKernels{GgmlType::IQ4_XS, ActFormat::Q8_K,
                                       {reference_rows<kRef, ActFormat::Q8_K>, iq4_xs_rows_avx2, iq4_xs_rows_avx512},
-                                      {kRef, nullptr, nullptr}, 1e-5};
+                                      {kRef, dequantize_iq4_xs_avx2, nullptr}, 1e-5};
 
 }  // namespace edt::kernels
