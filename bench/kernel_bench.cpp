@@ -3,12 +3,13 @@
 // KernelMatvec: one token's matrix-vector product, bytes_per_second = weight bytes read per second. The matrices
 // rotate through a set larger than the last-level cache (128 MiB of weights), so the figure is what a model's
 // decode sees: DRAM reads, not L3 hits. KernelGemm: a 128-token batch (prefill), GFLOP/s = 2·n·rows·cols per second.
-// Arguments: weight type (GgmlType value), then threads.
+// Arguments: weight type (GgmlType value, every row of the kernel table), then threads.
 #include <benchmark/benchmark.h>
 
 #include <random>
 #include <vector>
 
+#include "engine/kernels/kernel_table.h"
 #include "engine/ops/linear.h"
 #include "weights/quant_blocks.h"
 
@@ -60,6 +61,26 @@ void KernelMatvec(benchmark::State& state) {
   state.SetLabel(ggml_traits(type).name);
 }
 
+// The same product on a 256-row slice that stays in L2 (at most 0.5 MiB): what the kernel's instructions cost
+// when memory is not the limit, to compare kernels and levels on a machine whose DRAM bandwidth is shared.
+void KernelMatvecCached(benchmark::State& state) {
+  const auto type = static_cast<GgmlType>(state.range(0));
+  constexpr size_t kSliceRows = 256;
+  const size_t row_bytes = *ggml_row_bytes(type, kCols);
+  MatrixSet set(type, 1);
+  WeightMatrix w = set.matrices[0];
+  w.rows = kSliceRows;
+  const auto x = random_values(kCols, 11);
+  std::vector<float> y(kSliceRows);                    // (rows)
+  std::vector<float> scratch(kGemmBlockRows * kCols);  // quantized activations
+  for (auto _ : state) {
+    matvec(w, x.data(), y.data(), scratch.data(), 1);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * kSliceRows * row_bytes));
+  state.SetLabel(ggml_traits(type).name);
+}
+
 void KernelGemm(benchmark::State& state) {
   const auto type = static_cast<GgmlType>(state.range(0));
   const int threads = static_cast<int>(state.range(1));
@@ -78,12 +99,22 @@ void KernelGemm(benchmark::State& state) {
 }
 
 void type_and_thread_args(benchmark::internal::Benchmark* b) {
-  for (GgmlType t : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0})
-    for (int threads : {1, 2}) b->Args({static_cast<int64_t>(t), threads});
+  size_t count = 0;
+  const TypeKernels* const* table = kernel_table(&count);  // every type the engine computes with
+  for (size_t i = 0; i < count; ++i)
+    for (int threads : {1, 2}) b->Args({static_cast<int64_t>(table[i]->type), threads});
+  b->Unit(benchmark::kMicrosecond)->UseRealTime();
+}
+
+void type_args(benchmark::internal::Benchmark* b) {
+  size_t count = 0;
+  const TypeKernels* const* table = kernel_table(&count);
+  for (size_t i = 0; i < count; ++i) b->Args({static_cast<int64_t>(table[i]->type)});
   b->Unit(benchmark::kMicrosecond)->UseRealTime();
 }
 
 BENCHMARK(KernelMatvec)->Apply(type_and_thread_args);
+BENCHMARK(KernelMatvecCached)->Apply(type_args);
 BENCHMARK(KernelGemm)->Apply(type_and_thread_args);
 
 }  // namespace

@@ -28,9 +28,12 @@ class Binder {
 
   WeightMatrix matrix(const std::string& name, uint64_t rows, uint64_t cols) const {
     const GgufTensorInfo& t = tensor(name, {cols, rows});
-    if (!ggml_type_supported(t.type))
+    if (!type_kernels(t.type))
       throw FormatError(f_.source + ": tensor '" + name + "' has type " + ggml_traits(t.type).name +
-                        ", which this engine cannot compute with (supported: F32, F16, BF16, Q8_0, Q4_0)");
+                        ", which this engine cannot compute with (supported: " + computable_type_names() + ")");
+    if (!ggml_row_bytes(t.type, cols))
+      throw FormatError(f_.source + ": tensor '" + name + "' has rows of " + std::to_string(cols) + ", not whole " +
+                        ggml_traits(t.type).name + " blocks of " + std::to_string(ggml_traits(t.type).block_elems));
     return bind_weight_matrix(t.type, t.data, rows, cols, isa_);
   }
 

@@ -64,7 +64,9 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
 
 void Session::set_threads(int n) {
   n_threads_ = std::max(1, n);
-  gemm_scratch_.resize(static_cast<size_t>(n_threads_) * kGemmBlockRows * max_cols_);
+  // GEMM blocks of dequantized rows, or one token's quantized activations (far smaller).
+  gemm_scratch_.resize(std::max(static_cast<size_t>(n_threads_) * kGemmBlockRows * max_cols_,
+                                matvec_scratch_bytes(max_cols_) / sizeof(float) + 1));
   scores_.resize(attention_scratch_floats(max_batch_, n_ctx_, model_->hparams().head_dim, cache_.type(), n_threads_));
 }
 
@@ -121,7 +123,7 @@ void Session::forward(const int32_t* tokens, size_t n, float* out, bool all_rows
   float* scratch = gemm_scratch_.data();
 
   for (size_t t = 0; t < n; ++t) {
-    dequantize_row(w.token_embd.type, w.token_embd.row(static_cast<size_t>(tokens[t])), &x_[t * dim], dim);
+    get_row(w.token_embd, static_cast<size_t>(tokens[t]), &x_[t * dim]);
     if (arch.embd_scale_sqrt_dim)
       for (size_t i = 0; i < dim; ++i) x_[t * dim + i] *= embd_scale;
     // Rotation angles of this position, formed in double: pos * inv_freq loses digits in float at long context.

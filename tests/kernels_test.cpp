@@ -7,7 +7,7 @@
 #include "cpu/read_bandwidth.h"
 #include "cpu/vector_math.h"
 #include "engine/attention.h"
-#include "engine/ops/dequant.h"
+#include "engine/kernels/kernel_table.h"
 #include "engine/ops/dot_kernels.h"
 #include "engine/ops/elementwise.h"
 #include "engine/ops/linear.h"
@@ -24,27 +24,15 @@ std::vector<uint8_t> quantized_rows(GgmlType type, const std::vector<float>& val
   return out;
 }
 
-TEST(DotKernels, SimdMatchesReference) {
-  if (process_isa() == Isa::Scalar) GTEST_SKIP() << "no AVX2 on this CPU";
-  for (GgmlType type : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0}) {
-    const bool blocked = type == GgmlType::Q8_0 || type == GgmlType::Q4_0;
-    for (size_t n : {1u, 7u, 8u, 15u, 31u, 32u, 33u, 96u, 100u, 257u, 1000u, 4099u}) {
-      if (blocked) n = (n + 31) / 32 * 32;
-      const auto w = test::random_floats(n, static_cast<uint32_t>(n) * 3 + 1);
-      const auto x = test::random_floats(n, static_cast<uint32_t>(n) * 7 + 2);
-      const auto row = quantized_rows(type, w, 1, n);
-      const float ref = dot_kernel(type, Isa::Scalar)(row.data(), x.data(), n);
-      const float simd = dot_kernel(type, Isa::Avx2)(row.data(), x.data(), n);
-      double norm = 0;  // |w|·|x| bounds the rounding error of any summation order
-      for (size_t i = 0; i < n; ++i) norm += std::fabs(w[i] * x[i]);
-      EXPECT_NEAR(simd, ref, 1e-5 * norm + 1e-6) << ggml_traits(type).name << " n=" << n;
-    }
-  }
-}
-
+// The per-row kernels are tested per type and level in kernel_table_test.cpp; this is the matrix product around
+// them (threads, GEMM blocks), for every type of the table.
 TEST(Linear, MatvecAndGemmMatchReference) {
-  for (GgmlType type : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0}) {
-    const size_t rows = 300, cols = 96;  // rows > one GEMM block, not a multiple of it
+  size_t count = 0;
+  const TypeKernels* const* table = kernel_table(&count);
+  for (size_t ti = 0; ti < count; ++ti) {
+    const GgmlType type = table[ti]->type;
+    const size_t rows = 300;  // > one GEMM block, not a multiple of it
+    const size_t cols = ggml_traits(type).block_elems <= 32 ? 96 : 512;
     const auto values = test::random_floats(rows * cols, 5);
     const auto bytes = quantized_rows(type, values, rows, cols);
     const WeightMatrix w = bind_weight_matrix(type, bytes.data(), rows, cols, process_isa());
@@ -53,88 +41,11 @@ TEST(Linear, MatvecAndGemmMatchReference) {
       std::vector<float> want(n * rows), got(n * rows), scratch(2 * kGemmBlockRows * cols);  // 2 threads
       matmul_ref(w, x.data(), n, want.data());
       matmul(w, x.data(), n, got.data(), scratch.data(), 2);
-      // Quantized weights take Q8_0 activations on the one-token path: the contract's tolerance is the
+      // Types with int8 activations take them on the one-token path: the contract's tolerance is the
       // activations' rounding (half a step of 1/127 of each block's largest value: ~0.5% relative).
-      const bool int8_path = n == 1 && w.quant_rows != nullptr;
+      const bool int8_path = n == 1 && w.activations != ActFormat::F32;
       EXPECT_LE(test::rel_l2(got.data(), want.data(), want.size()), int8_path ? 1e-2 : 1e-6)
           << ggml_traits(type).name << " n=" << n;
-    }
-  }
-}
-
-// The four-rows-at-a-time float kernels against the one-row references, on row counts around the group of four.
-TEST(DotKernels, RowsKernelsMatchReference) {
-  if (process_isa() == Isa::Scalar) GTEST_SKIP() << "no AVX2 on this CPU";
-  for (GgmlType type : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0}) {
-    const bool blocked = type == GgmlType::Q8_0 || type == GgmlType::Q4_0;
-    for (size_t n : {1u, 7u, 8u, 15u, 16u, 33u, 100u, 257u, 1000u}) {
-      if (blocked) n = (n + 31) / 32 * 32;
-      for (size_t rows : {1u, 3u, 4u, 5u, 9u}) {
-        const auto w = test::random_floats(rows * n, static_cast<uint32_t>(n * rows) + 1);
-        const auto x = test::random_floats(n, static_cast<uint32_t>(n) * 7 + 2);
-        const auto bytes = quantized_rows(type, w, rows, n);
-        const size_t rb = *ggml_row_bytes(type, n);
-        std::vector<float> ref(rows), simd(rows);
-        dot_rows_kernel(type, Isa::Scalar)(bytes.data(), rb, x.data(), ref.data(), rows, n);
-        dot_rows_kernel(type, Isa::Avx2)(bytes.data(), rb, x.data(), simd.data(), rows, n);
-        for (size_t r = 0; r < rows; ++r) {
-          double norm = 0;
-          for (size_t i = 0; i < n; ++i) norm += std::fabs(w[r * n + i] * x[i]);
-          EXPECT_NEAR(simd[r], ref[r], 1e-5 * norm + 1e-6) << ggml_traits(type).name << " n=" << n << " row " << r;
-        }
-      }
-    }
-  }
-}
-
-// The AVX2 row conversions of the GEMM path give the references' floats bit for bit.
-TEST(Dequant, Avx2RowsEqualTheReferences) {
-  if (process_isa() == Isa::Scalar) GTEST_SKIP() << "no AVX2";
-  for (GgmlType type : {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0}) {
-    const bool blocked = type == GgmlType::Q8_0 || type == GgmlType::Q4_0;
-    for (size_t n : {1u, 7u, 8u, 33u, 100u, 1000u}) {
-      if (blocked) n = (n + 31) / 32 * 32;
-      const auto values = test::random_floats(n, static_cast<uint32_t>(n) + 3);
-      const auto row = quantized_rows(type, values, 1, n);
-      std::vector<float> ref(n), simd(n);
-      dequantize_row(type, row.data(), ref.data(), n);
-      dequantize_row_avx2(type, row.data(), simd.data(), n);
-      EXPECT_EQ(0, std::memcmp(ref.data(), simd.data(), n * sizeof(float))) << ggml_traits(type).name << " n=" << n;
-    }
-  }
-}
-
-// The integer kernels against their references on the same quantized activations, and the AVX2 activation
-// quantizer against the scalar one.
-TEST(Int8Kernels, SimdMatchesReference) {
-  if (process_isa() == Isa::Scalar) GTEST_SKIP() << "no AVX2";
-  for (size_t n : {32u, 64u, 96u, 288u, 1024u}) {
-    const auto xv = test::random_floats(n, static_cast<uint32_t>(n) + 5);
-    std::vector<BlockQ8_0> xq_simd(n / 32);
-    std::vector<uint8_t> scratch(activations_q8_bytes(n));
-    const ActivationsQ8 xa = quantize_activations(xv.data(), scratch.data(), n, Isa::Scalar);
-    quantize_row_q8_0_avx2(xv.data(), xq_simd.data(), n);
-    for (size_t b = 0; b < n / 32; ++b) {
-      EXPECT_EQ(xa.blocks[b].d, xq_simd[b].d);
-      for (int j = 0; j < 32; ++j) EXPECT_LE(std::abs(xa.blocks[b].qs[j] - xq_simd[b].qs[j]), 1);  // ties may round apart
-    }
-    for (GgmlType type : {GgmlType::Q8_0, GgmlType::Q4_0}) {
-      for (size_t rows : {1u, 3u, 4u, 6u, 9u}) {
-        const auto wv = test::random_floats(rows * n, static_cast<uint32_t>(n * rows) + 9);
-        const auto bytes = quantized_rows(type, wv, rows, n);
-        const size_t rb = *ggml_row_bytes(type, n);
-        std::vector<float> ref(rows), simd(rows);
-        quant_rows_kernel(type, Isa::Scalar)(bytes.data(), rb, xa, ref.data(), rows, n);
-        quant_rows_kernel(type, Isa::Avx2)(bytes.data(), rb, xa, simd.data(), rows, n);
-        for (size_t r = 0; r < rows; ++r) {
-          double norm = 0;
-          for (size_t i = 0; i < n; ++i) norm += std::fabs(wv[r * n + i] * xv[i]);
-          EXPECT_NEAR(simd[r], ref[r], 1e-5 * norm + 1e-6) << ggml_traits(type).name << " n=" << n << " row " << r;
-          // And the integer product is close to the float product of the dequantized weights.
-          const float fdot = dot_kernel(type, Isa::Scalar)(&bytes[r * rb], xv.data(), n);
-          EXPECT_NEAR(ref[r], fdot, 0.01 * norm) << ggml_traits(type).name << " n=" << n;
-        }
-      }
     }
   }
 }

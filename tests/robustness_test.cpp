@@ -127,10 +127,10 @@ TEST(Robustness, TensorsOfTheWrongTypeShapeOrMissing) {
   expect_error(rewrite(b.file, [](GgufWriter&) {},
                        [](const GgufTensorInfo& t, GgufWriter& w) {
                          if (t.name != "blk.0.attn_q.weight") return false;
-                         w.add_tensor(t.name, GgmlType::Q4_1, t.dims, [](uint8_t*) {});
+                         w.add_tensor(t.name, GgmlType::MXFP4, t.dims, [](uint8_t*) {});
                          return true;
                        }),
-               "tensor 'blk.0.attn_q.weight' has type Q4_1, which this engine cannot compute with");
+               "tensor 'blk.0.attn_q.weight' has type MXFP4, which this engine cannot compute with");
   expect_error(rewrite(b.file, [](GgufWriter&) {},
                        [](const GgufTensorInfo& t, GgufWriter& w) {
                          if (t.name != "blk.1.ffn_up.weight") return false;

@@ -33,10 +33,6 @@ std::string ggml_type_name(uint32_t type) {
   if (const QuantTypeInfo* t = quant_type_info(type)) return t->name;
   return "type " + std::to_string(type) + " (unknown)";
 }
-bool ggml_type_supported(GgmlType type) {
-  return type == GgmlType::F32 || type == GgmlType::F16 || type == GgmlType::BF16 || type == GgmlType::Q8_0 ||
-         type == GgmlType::Q4_0;
-}
 
 std::optional<GgmlType> parse_output_type(const std::string& name) {
   std::string lower = name;

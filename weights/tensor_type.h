@@ -1,7 +1,8 @@
 #pragma once
 // GGML tensor types as GGUF numbers them, with their block sizes (looked up in weights/quant/quant_types.cpp's
-// table). Every type is known by name and size, so a file that uses one can be measured, listed and, when neither
-// readable nor computable, refused by name instead of misread.
+// table). Which types can be read is weights/quant/quant_types.h; which the engine computes with is the kernel
+// table's (engine/kernels/kernel_table.h). Every type is known by name and size, so a file that uses one can be
+// measured, listed and, when neither, refused by name instead of misread.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -27,10 +28,6 @@ std::optional<GgmlTypeTraits> ggml_type_traits(uint32_t type);
 
 const GgmlTypeTraits& ggml_traits(GgmlType type);  // for a known enum value
 std::string ggml_type_name(uint32_t type);         // "Q6_K", or "type 77 (unknown)"
-
-// Types the engine can compute with. Which types can be read and written at all is weights/quant/quant_types.h
-// (ggml_type_readable, and the table's row functions).
-bool ggml_type_supported(GgmlType type);
 
 // Parses "f32", "f16", "bf16", "q8_0", "q4_0" (any case). nullopt for anything else.
 std::optional<GgmlType> parse_output_type(const std::string& name);

@@ -8,19 +8,27 @@
 #include <mutex>
 #include <vector>
 
-#include "engine/ops/dequant.h"
-#include "weights/quant_blocks.h"
-
 namespace edt {
 
-void dequantize_row_for(Isa isa, GgmlType type, const void* src, float* dst, size_t n) {
-  if (isa >= Isa::Avx2) dequantize_row_avx2(type, src, dst, n);
-  else dequantize_row(type, src, dst, n);
+WeightMatrix bind_weight_matrix(GgmlType type, const uint8_t* data, size_t rows, size_t cols, Isa isa) {
+  const TypeKernels& k = *type_kernels(type);
+  return WeightMatrix{type,
+                      data,
+                      rows,
+                      cols,
+                      *ggml_row_bytes(type, cols),
+                      k.activations,
+                      decode_kernel(k, isa),
+                      dequantize_kernel(k, isa),
+                      k.dequantize[0],
+                      isa};
 }
 
-WeightMatrix bind_weight_matrix(GgmlType type, const uint8_t* data, size_t rows, size_t cols, Isa isa) {
-  return WeightMatrix{type, data, rows, cols, *ggml_row_bytes(type, cols), dot_rows_kernel(type, isa),
-                      quant_rows_kernel(type, isa), isa};
+size_t matvec_scratch_bytes(size_t cols) {
+  // Q8_K needs whole 256-blocks; a width that is not one cannot have K-type matrices, so it is left out.
+  ActFormatSet all = act_bit(ActFormat::Q8_0);
+  if (cols % kSuperBlock == 0) all |= act_bit(ActFormat::Q8_K);
+  return activation_scratch_bytes(all, cols);
 }
 
 void matvec(const WeightMatrix& w, const float* x, float* y, void* scratch, int n_threads) {
@@ -32,13 +40,13 @@ void matvec_group(std::span<const MatvecTask> tasks, const float* x, void* scrat
   if (tasks.empty()) return;
   const size_t cols = tasks[0].w->cols;
   size_t work = 0;
-  bool any_quant = false;
+  ActFormatSet formats = 0;
   for (const MatvecTask& t : tasks) {
     assert(t.w->cols == cols);
     work += t.w->rows * cols;
-    any_quant |= t.w->quant_rows != nullptr;
+    if (t.w->activations != ActFormat::F32) formats |= act_bit(t.w->activations);
   }
-  const ActivationsQ8 xq = any_quant ? quantize_activations(x, scratch, cols, tasks[0].w->isa) : ActivationsQ8{};
+  const Activations xa = quantize_activations(formats, x, scratch, cols, tasks[0].w->isa);
   // Thread `part` of `parts` takes rows [begin, end) of every matrix, cut at multiples of 4 (the kernels' row groups).
   auto run_part = [&](size_t part, size_t parts) {
     for (const MatvecTask& t : tasks) {
@@ -46,8 +54,7 @@ void matvec_group(std::span<const MatvecTask> tasks, const float* x, void* scrat
       const size_t begin = part == 0 ? 0 : (w.rows * part / parts) & ~size_t{3};
       const size_t end = part + 1 == parts ? w.rows : (w.rows * (part + 1) / parts) & ~size_t{3};
       if (end <= begin) continue;
-      if (w.quant_rows) w.quant_rows(w.row(begin), w.row_bytes, xq, t.y + begin, end - begin, cols);
-      else w.dot_rows(w.row(begin), w.row_bytes, x, t.y + begin, end - begin, cols);
+      w.decode(w.row(begin), w.row_bytes, xa, t.y + begin, end - begin, cols);
     }
   };
   // Small products are not worth waking threads for.
@@ -86,7 +93,7 @@ void matmul(const WeightMatrix& w, const float* x, size_t n, float* y, float* sc
     float* rows_f32 = scratch + static_cast<size_t>(omp_get_thread_num()) * kGemmBlockRows * w.cols;
     for (size_t r0 = r_begin; r0 < r_end; r0 += kGemmBlockRows) {
       const size_t block = std::min(kGemmBlockRows, r_end - r0);
-      for (size_t r = 0; r < block; ++r) dequantize_row_for(w.isa, w.type, w.row(r0 + r), rows_f32 + r * w.cols, w.cols);
+      for (size_t r = 0; r < block; ++r) w.dequantize(w.row(r0 + r), rows_f32 + r * w.cols, w.cols);
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_i, static_cast<blasint>(block), cols, 1.0f, x, cols,
                   rows_f32, cols, 0.0f, y + r0, ldc);
     }
@@ -104,7 +111,7 @@ void matmul_group(std::span<const MatvecTask> tasks, const float* x, size_t n, f
 void matmul_ref(const WeightMatrix& w, const float* x, size_t n, float* y) {
   std::vector<float> row(w.cols);  // (cols) one dequantized weight row
   for (size_t r = 0; r < w.rows; ++r) {
-    dequantize_row(w.type, w.row(r), row.data(), w.cols);
+    w.dequantize_ref(w.row(r), row.data(), w.cols);
     for (size_t t = 0; t < n; ++t) {
       double s = 0;
       for (size_t c = 0; c < w.cols; ++c) s += static_cast<double>(row[c]) * x[t * w.cols + c];

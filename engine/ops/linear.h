@@ -8,8 +8,7 @@
 #include <cstdint>
 #include <span>
 
-#include "engine/ops/dot_kernels.h"
-#include "engine/ops/int8_kernels.h"
+#include "engine/kernels/kernel_table.h"
 #include "weights/tensor_type.h"
 
 namespace edt {
@@ -20,15 +19,22 @@ struct WeightMatrix {
   size_t rows = 0;       // output features
   size_t cols = 0;       // input features (contiguous)
   size_t row_bytes = 0;
-  DotRowsKernel dot_rows = nullptr;      // float activations; chosen at load time for this type and CPU
-  QuantRowsKernel quant_rows = nullptr;  // Q8_0 / Q4_0: integer kernel over Q8_0-quantized activations, else null
+  // The type's kernel-table row at the process's level, chosen once at load.
+  ActFormat activations = ActFormat::F32;  // what decode multiplies with
+  DecodeRowsKernel decode = nullptr;
+  DequantizeRowKernel dequantize = nullptr;     // for the GEMM blocks and get-rows
+  DequantizeRowKernel dequantize_ref = nullptr; // the reference, for matmul_ref
   Isa isa = Isa::Scalar;
 
   const uint8_t* row(size_t r) const { return data + r * row_bytes; }
 };
 
-// A matrix over data (rows × cols of type), with the kernels for type on isa. The caller has checked the size.
+// A matrix over data (rows × cols of type), with the kernels for type on isa. The caller has checked the size and
+// that type_kernels(type) exists.
 WeightMatrix bind_weight_matrix(GgmlType type, const uint8_t* data, size_t rows, size_t cols, Isa isa);
+
+// Row r of w as floats (cols), for token embeddings stored in any computable type.
+inline void get_row(const WeightMatrix& w, size_t r, float* out) { w.dequantize(w.row(r), out, w.cols); }
 
 // Rows of W dequantized per GEMM block: scratch needs n_threads * kGemmBlockRows * cols floats.
 inline constexpr size_t kGemmBlockRows = 128;
@@ -36,12 +42,14 @@ inline constexpr size_t kGemmBlockRows = 128;
 // Makes OpenBLAS run each call on the calling thread (once per process); every caller of sgemm relies on it.
 void use_single_threaded_blas();
 
-// y (rows) = W · x (cols). For Q8_0 / Q4_0 weights, x is first quantized to Q8_0 into scratch
-// (activations_q8_bytes(cols) bytes).
+// Bytes of scratch matvec / matvec_group need at cols inputs: every activation format quantized at once.
+size_t matvec_scratch_bytes(size_t cols);
+
+// y (rows) = W · x (cols). x is first quantized into scratch to the weight's activation format, if not F32.
 void matvec(const WeightMatrix& w, const float* x, float* y, void* scratch, int n_threads);
 
-// Several products over the same x (q, k and v; gate and up): x is quantized once and all of them run in one
-// parallel region, each thread taking its share of every matrix's rows, with no barrier between the matrices.
+// Several products over the same x (q, k and v; gate and up): x is quantized once per activation format the
+// matrices need (they may differ in type) and all of them run in one parallel region, each thread taking its share of every matrix's rows, with no barrier between the matrices.
 struct MatvecTask {
   const WeightMatrix* w;
   float* y;  // (w->rows)

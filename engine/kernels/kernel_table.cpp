@@ -1,0 +1,51 @@
+#include "engine/kernels/kernel_table.h"
+
+#include <string>
+
+namespace edt {
+namespace kernels {
+// One row per computable type, each defined in its own file engine/kernels/<type>.cpp.
+extern const TypeKernels kF32Kernels, kF16Kernels, kBf16Kernels, kQ8_0Kernels, kQ4_0Kernels, kQ4_1Kernels,
+    kQ5_0Kernels, kQ5_1Kernels, kIQ4_NLKernels, kQ2_KKernels, kQ3_KKernels, kQ4_KKernels, kQ5_KKernels, kQ6_KKernels,
+    kIQ4_XSKernels;
+}  // namespace kernels
+
+namespace {
+
+const TypeKernels* const kTable[] = {
+    &kernels::kF32Kernels,  &kernels::kF16Kernels,  &kernels::kBf16Kernels, &kernels::kQ8_0Kernels,
+    &kernels::kQ4_0Kernels, &kernels::kQ4_1Kernels, &kernels::kQ5_0Kernels, &kernels::kQ5_1Kernels,
+    &kernels::kIQ4_NLKernels, &kernels::kQ2_KKernels, &kernels::kQ3_KKernels, &kernels::kQ4_KKernels,
+    &kernels::kQ5_KKernels, &kernels::kQ6_KKernels, &kernels::kIQ4_XSKernels,
+};
+
+template <class Fn>
+Fn at_or_below(const std::array<Fn, kIsaCount>& entries, Isa isa) {
+  for (size_t i = static_cast<size_t>(isa) + 1; i-- > 0;)
+    if (entries[i]) return entries[i];
+  return nullptr;  // unreachable: every row has its Scalar entries
+}
+
+}  // namespace
+
+const TypeKernels* type_kernels(GgmlType type) {
+  for (const TypeKernels* k : kTable)
+    if (k->type == type) return k;
+  return nullptr;
+}
+
+const TypeKernels* const* kernel_table(size_t* count) {
+  *count = std::size(kTable);
+  return kTable;
+}
+
+std::string computable_type_names() {
+  std::string names;
+  for (const TypeKernels* k : kTable) names += (names.empty() ? "" : ", ") + std::string(ggml_traits(k->type).name);
+  return names;
+}
+
+DecodeRowsKernel decode_kernel(const TypeKernels& k, Isa isa) { return at_or_below(k.decode, isa); }
+DequantizeRowKernel dequantize_kernel(const TypeKernels& k, Isa isa) { return at_or_below(k.dequantize, isa); }
+
+}  // namespace edt

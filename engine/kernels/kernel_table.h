@@ -1,0 +1,51 @@
+#pragma once
+// The kernel table: one row per weight type the engine computes with, each defined in that type's own file
+// (engine/kernels/<type>.cpp, with its SIMD bodies in <type>_avx2.cpp / <type>_avx512.cpp). A row says which
+// activation format the type's decode kernels multiply with, its decode kernel per ISA level, and its row
+// dequantizer per level (the prefill path dequantizes 128-row blocks to f32 for sgemm, and get-rows for token
+// embeddings dequantizes one row). A level without its own entry uses the next level below; the Scalar entries
+// always exist and are the references. Adding a type = one file defining its row + one line in kernel_table.cpp.
+// docs/kernels.md lists every row with its activation format and tolerance.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "cpu/isa.h"
+#include "engine/kernels/activations.h"
+#include "weights/tensor_type.h"
+
+namespace edt {
+
+inline constexpr size_t kIsaCount = std::size(kAllIsas);
+
+// y[r] = (row r of w) · x for r in [0, rows): rows of n elements in the weight's storage type, row_bytes apart,
+// against x in the row's activation format.
+using DecodeRowsKernel = void (*)(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows,
+                                  size_t n);
+// One row of n elements -> float32, bit-identical to weights/quant's reference at every level.
+using DequantizeRowKernel = void (*)(const void* src, float* dst, size_t n);
+
+struct TypeKernels {
+  GgmlType type;
+  ActFormat activations;                           // what decode[] multiplies with
+  std::array<DecodeRowsKernel, kIsaCount> decode;  // by Isa; nullptr: the level below's
+  std::array<DequantizeRowKernel, kIsaCount> dequantize;  // by Isa; nullptr: the level below's
+  // The stated tolerance of decode[] against the exact product of the dequantized row with the f32 x, in units of
+  // Σ|w·x| (float rounding) — plus, for the int8 formats, the activations' rounding bound (see
+  // activation_rounding_bound in the test and docs/kernels.md).
+  double float_tolerance;
+};
+
+// The row of a type, or nullptr when the engine cannot compute with it.
+const TypeKernels* type_kernels(GgmlType type);
+// Every row, for listing and for the parametrized test.
+const TypeKernels* const* kernel_table(size_t* count);
+// "F32, F16, ..., IQ4_XS": the computable types, for error messages and help texts.
+std::string computable_type_names();
+
+// The entry for isa (the highest level <= isa that has one).
+DecodeRowsKernel decode_kernel(const TypeKernels& k, Isa isa);
+DequantizeRowKernel dequantize_kernel(const TypeKernels& k, Isa isa);
+
+}  // namespace edt

@@ -1,0 +1,10 @@
+// Q2_K decode at AVX512: the body of q2_k_simd.h with VNNI's vpdpwssd.
+#include "engine/kernels/q2_k_simd.h"
+
+namespace edt::kernels {
+
+void q2_k_rows_avx512(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows, size_t n) {
+  q2_k_rows_simd<VnniOps>(w, row_bytes, x, y, rows, n);
+}
+
+}  // namespace edt::kernels

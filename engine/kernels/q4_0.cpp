@@ -1,0 +1,19 @@
+// Q4_0 weights: the nibbles (value + 8) times the Q8_0 activations, the 8 taken back out per block.
+#include "engine/kernels/row_helpers.h"
+#include "weights/quant/q4_0.h"
+
+namespace edt::kernels {
+
+void q4_0_rows_avx2(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows, size_t n);
+void q4_0_rows_avx512(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows, size_t n);
+void dequantize_q4_0_avx2(const void* src, float* dst, size_t n);
+
+namespace {
+constexpr DequantizeRowKernel kRef = dequantize_as<BlockQ4_0, dequantize_row_q4_0>;
+}  // namespace
+
+extern const TypeKernels kQ4_0Kernels{GgmlType::Q4_0, ActFormat::Q8_0,
+                                      {reference_rows<kRef, ActFormat::Q8_0>, q4_0_rows_avx2, q4_0_rows_avx512},
+                                      {kRef, dequantize_q4_0_avx2, nullptr}, 1e-5};
+
+}  // namespace edt::kernels

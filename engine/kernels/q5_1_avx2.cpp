@@ -1,0 +1,13 @@
+// Q5_1 decode at AVX2: legacy_simd.h's body over q5_1_simd.h's codes, with madd + add.
+#include "engine/kernels/q5_1_simd.h"
+
+namespace edt::kernels {
+
+void q5_1_rows_avx2(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows, size_t n) {
+  legacy_rows_simd<Q5_1Codes, Avx2Ops>(w, row_bytes, x, y, rows, n);
+}
+
+// Bit-identical to the reference (see legacy_dequantize_simd).
+void dequantize_q5_1_avx2(const void* src, float* dst, size_t n) { legacy_dequantize_simd<Q5_1Codes>(src, dst, n); }
+
+}  // namespace edt::kernels

@@ -1,0 +1,20 @@
+// Q6_K weights over Q8_K activations: integer sums per group of the super-block, the scales applied in int32, one
+// float multiply-add per super-block (bodies in q6_k_simd.h, compiled per level).
+#include "engine/kernels/row_helpers.h"
+#include "weights/quant/q6_k.h"
+
+namespace edt::kernels {
+
+void q6_k_rows_avx2(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows, size_t n);
+void q6_k_rows_avx512(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows, size_t n);
+void dequantize_q6_k_avx2(const void* src, float* dst, size_t n);
+
+namespace {
+constexpr DequantizeRowKernel kRef = dequantize_as<BlockQ6_K, dequantize_row_q6_k>;
+}  // namespace
+
+extern const TypeKernels kQ6_KKernels{GgmlType::Q6_K, ActFormat::Q8_K,
+                                      {reference_rows<kRef, ActFormat::Q8_K>, q6_k_rows_avx2, q6_k_rows_avx512},
+                                      {kRef, dequantize_q6_k_avx2, nullptr}, 1e-5};
+
+}  // namespace edt::kernels

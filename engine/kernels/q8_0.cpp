@@ -1,0 +1,19 @@
+// Q8_0 weights: int8 times the Q8_0 activations, one float multiply-add per block.
+#include "engine/kernels/row_helpers.h"
+#include "weights/quant/q8_0.h"
+
+namespace edt::kernels {
+
+void q8_0_rows_avx2(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows, size_t n);
+void q8_0_rows_avx512(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows, size_t n);
+void dequantize_q8_0_avx2(const void* src, float* dst, size_t n);
+
+namespace {
+constexpr DequantizeRowKernel kRef = dequantize_as<BlockQ8_0, dequantize_row_q8_0>;
+}  // namespace
+
+extern const TypeKernels kQ8_0Kernels{GgmlType::Q8_0, ActFormat::Q8_0,
+                                      {reference_rows<kRef, ActFormat::Q8_0>, q8_0_rows_avx2, q8_0_rows_avx512},
+                                      {kRef, dequantize_q8_0_avx2, nullptr}, 1e-5};
+
+}  // namespace edt::kernels

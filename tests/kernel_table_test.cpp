@@ -1,0 +1,190 @@
+// Every row of the kernel table at every ISA level up to the process's, against the scalar reference on random
+// data of awkward sizes. A new type or level is covered by adding its row: nothing here names a type.
+//
+// Reference: the row dequantized by weights/quant's reference, times the f32 activations, summed in double.
+// Stated tolerance of a decode kernel (docs/kernels.md): |kernel − reference| ≤ Σ|ŵ_i|·|x_i − x̂_i| (the
+// activations' rounding, where x̂ is the activation format's value of x, zero for F32) + float_tolerance·Σ|ŵ_i·x_i|
+// + 1e-6. The first term is checked to be at most 0.57 (Q8_0: half a step plus the f16 scale's rounding) or 0.5
+// (Q8_K) of a step (block max / 127) per element, so the bound is fixed by the format, not by the CPU.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "engine/kernels/kernel_table.h"
+#include "engine/kernels/row_helpers.h"
+#include "engine/ops/linear.h"
+#include "tests/test_util.h"
+#include "weights/quant/quant_types.h"
+
+namespace edt {
+namespace {
+
+struct Case {
+  const TypeKernels* kernels;
+  Isa isa;
+};
+
+void PrintTo(const Case& c, std::ostream* os) { *os << ggml_traits(c.kernels->type).name << " at " << isa_name(c.isa); }
+
+std::vector<Case> all_cases() {
+  std::vector<Case> cases;
+  size_t count = 0;
+  const TypeKernels* const* table = kernel_table(&count);
+  for (size_t i = 0; i < count; ++i)
+    for (Isa isa : test::isa_levels()) cases.push_back({table[i], isa});
+  return cases;
+}
+
+std::string case_name(const testing::TestParamInfo<Case>& info) {
+  return std::string(ggml_traits(info.param.kernels->type).name) + "_" + isa_name(info.param.isa);
+}
+
+std::vector<uint8_t> quantized_rows(GgmlType type, const std::vector<float>& values, size_t rows, size_t cols) {
+  const size_t rb = *ggml_row_bytes(type, cols);
+  std::vector<uint8_t> out(rows * rb);
+  for (size_t r = 0; r < rows; ++r) quantize_row(type, &values[r * cols], &out[r * rb], cols);
+  return out;
+}
+
+// Awkward widths for a block size: not powers of two, odd block counts, one block.
+std::vector<size_t> widths(uint32_t block) {
+  if (block == 1) return {1, 7, 8, 15, 16, 33, 100, 257, 1000};
+  if (block == 32) return {32, 96, 288, 384, 1056};
+  return {256, 768, 1280, 2304};
+}
+
+// x̂: the values the activation format holds for x, by the reference helper.
+std::vector<float> activation_values(ActFormat f, const Activations& a, size_t n) {
+  std::vector<float> out(n);
+  if (f == ActFormat::F32) kernels::activation_values<ActFormat::F32>(a, 0, n, out.data());
+  if (f == ActFormat::Q8_0) kernels::activation_values<ActFormat::Q8_0>(a, 0, n, out.data());
+  if (f == ActFormat::Q8_K) kernels::activation_values<ActFormat::Q8_K>(a, 0, n, out.data());
+  return out;
+}
+
+// Largest |x| of the activation block holding element i.
+double block_max(ActFormat f, const std::vector<float>& x, size_t i) {
+  const size_t block = f == ActFormat::Q8_0 ? 32 : 256, b0 = i / block * block;
+  double m = 0;
+  for (size_t j = b0; j < b0 + block; ++j) m = std::max(m, std::fabs(static_cast<double>(x[j])));
+  return m;
+}
+
+class KernelTable : public testing::TestWithParam<Case> {};
+
+TEST_P(KernelTable, DecodeMatchesReferenceWithinStatedTolerance) {
+  const TypeKernels& k = *GetParam().kernels;
+  const Isa isa = GetParam().isa;
+  const GgmlType type = k.type;
+  const DecodeRowsKernel decode = decode_kernel(k, isa);
+  ASSERT_NE(decode, nullptr);
+  for (size_t n : widths(ggml_traits(type).block_elems)) {
+    // Activations with a few outliers, as real hidden states have: they set the blocks' steps.
+    auto x = test::random_floats(n, static_cast<uint32_t>(n) * 7 + 2);
+    for (size_t i = 0; i < n; i += 97) x[i] *= 9.0f;
+    std::vector<uint8_t> scratch(activation_scratch_bytes(act_bit(k.activations), n));
+    const Activations xa = quantize_activations(act_bit(k.activations), x.data(), scratch.data(), n, isa);
+    const std::vector<float> xhat = activation_values(k.activations, xa, n);
+    if (k.activations != ActFormat::F32) {
+      const double step_share = k.activations == ActFormat::Q8_0 ? 0.57 : 0.5 * (1 + 1e-6);
+      for (size_t i = 0; i < n; ++i)
+        ASSERT_LE(std::fabs(static_cast<double>(x[i]) - xhat[i]), step_share * block_max(k.activations, x, i) / 127.0)
+            << "activation " << i << " n=" << n;
+    }
+    for (size_t rows : {1u, 3u, 4u, 5u, 9u}) {
+      const auto wv = test::random_floats(rows * n, static_cast<uint32_t>(n * rows) + 1);
+      const auto bytes = quantized_rows(type, wv, rows, n);
+      const size_t rb = bytes.size() / rows;
+      std::vector<float> got(rows + 1, -7.0f);  // one past the end must stay untouched
+      decode(bytes.data(), rb, xa, got.data(), rows, n);
+      EXPECT_EQ(got[rows], -7.0f) << "wrote past y, n=" << n << " rows=" << rows;
+      std::vector<float> wf(n);
+      for (size_t r = 0; r < rows; ++r) {
+        dequantize_row(type, &bytes[r * rb], wf.data(), n);
+        double exact = 0, norm = 0, act_err = 0;
+        for (size_t i = 0; i < n; ++i) {
+          exact += static_cast<double>(wf[i]) * x[i];
+          norm += std::fabs(static_cast<double>(wf[i]) * x[i]);
+          act_err += std::fabs(static_cast<double>(wf[i])) * std::fabs(static_cast<double>(x[i]) - xhat[i]);
+        }
+        EXPECT_NEAR(got[r], exact, act_err + k.float_tolerance * norm + 1e-6) << "n=" << n << " rows=" << rows << " row " << r;
+      }
+    }
+  }
+}
+
+TEST_P(KernelTable, DequantizeEqualsReferenceBitForBit) {
+  const TypeKernels& k = *GetParam().kernels;
+  const DequantizeRowKernel dequant = dequantize_kernel(k, GetParam().isa);
+  for (size_t n : widths(ggml_traits(k.type).block_elems)) {
+    const auto values = test::random_floats(n, static_cast<uint32_t>(n) + 3);
+    const auto row = quantized_rows(k.type, values, 1, n);
+    std::vector<float> ref(n), got(n + 1, -7.0f);
+    dequantize_row(k.type, row.data(), ref.data(), n);
+    dequant(row.data(), got.data(), n);
+    EXPECT_EQ(0, std::memcmp(ref.data(), got.data(), n * sizeof(float))) << "n=" << n;
+    EXPECT_EQ(got[n], -7.0f) << "wrote past the row, n=" << n;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllTypesAllLevels, KernelTable, testing::ValuesIn(all_cases()), case_name);
+
+// The SIMD activation quantizers against the scalar ones: Q8_K bit for bit, Q8_0 within one code on ties.
+TEST(Activations, QuantizersMatchScalar) {
+  for (Isa isa : test::isa_levels()) {
+    for (size_t n : {256u, 768u, 2304u}) {
+      auto x = test::random_floats(n, static_cast<uint32_t>(n) + 5);
+      x[3] = 40.0f;
+      x[4] = -40.0f;  // a tie for the largest magnitude: the first one sets the scale's sign
+      const ActFormatSet both = act_bit(ActFormat::Q8_0) | act_bit(ActFormat::Q8_K);
+      std::vector<uint8_t> s_ref(activation_scratch_bytes(both, n)), s_got(s_ref.size());
+      const Activations ref = quantize_activations(both, x.data(), s_ref.data(), n, Isa::Scalar);
+      const Activations got = quantize_activations(both, x.data(), s_got.data(), n, isa);
+      EXPECT_EQ(0, std::memcmp(ref.q8_k, got.q8_k, n / 256 * sizeof(BlockQ8_K))) << isa_name(isa) << " n=" << n;
+      for (size_t b = 0; b < n / 32; ++b) {
+        EXPECT_EQ(ref.q8_0[b].d, got.q8_0[b].d);
+        for (int j = 0; j < 32; ++j) EXPECT_LE(std::abs(ref.q8_0[b].qs[j] - got.q8_0[b].qs[j]), 1);
+      }
+    }
+  }
+}
+
+// A group whose matrices differ in type and activation format (F16, Q8_0, and the first Q8_K type of the table)
+// gives each matrix the result of its own matvec (up to the summation order of a different row split).
+TEST(KernelTableGroup, MixedTypesShareOneQuantizedInput) {
+  const size_t cols = 512;
+  std::vector<GgmlType> types = {GgmlType::F16, GgmlType::Q8_0};
+  size_t count = 0;
+  const TypeKernels* const* table = kernel_table(&count);
+  for (size_t i = 0; i < count; ++i)
+    if (table[i]->activations == ActFormat::Q8_K) {
+      types.push_back(table[i]->type);
+      break;
+    }
+  std::vector<std::vector<uint8_t>> bytes;
+  std::vector<WeightMatrix> mats;
+  const std::vector<size_t> rows = {37, 64, 21};
+  for (size_t m = 0; m < types.size(); ++m)
+    bytes.push_back(quantized_rows(types[m], test::random_floats(rows[m] * cols, 40 + static_cast<uint32_t>(m)), rows[m], cols));
+  for (size_t m = 0; m < types.size(); ++m) mats.push_back(bind_weight_matrix(types[m], bytes[m].data(), rows[m], cols, process_isa()));
+  const auto x = test::random_floats(cols, 77);
+  std::vector<std::vector<float>> grouped(types.size()), alone(types.size());
+  std::vector<MatvecTask> tasks;
+  for (size_t m = 0; m < types.size(); ++m) {
+    grouped[m].resize(rows[m]);
+    alone[m].resize(rows[m]);
+    tasks.push_back({&mats[m], grouped[m].data()});
+  }
+  std::vector<uint8_t> scratch(matvec_scratch_bytes(cols));
+  matvec_group(tasks, x.data(), scratch.data(), 2);
+  for (size_t m = 0; m < types.size(); ++m) {
+    matvec(mats[m], x.data(), alone[m].data(), scratch.data(), 1);
+    for (size_t r = 0; r < rows[m]; ++r)
+      EXPECT_NEAR(grouped[m][r], alone[m][r], 1e-5 * (std::fabs(alone[m][r]) + 1)) << ggml_traits(types[m]).name << " row " << r;
+  }
+}
+
+}  // namespace
+}  // namespace edt
