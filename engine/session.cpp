@@ -23,7 +23,8 @@ uint32_t chunk_rows(const SessionOptions& options, uint32_t n_ctx) {
 uint32_t checked_context(const Model& model, const SessionOptions& options) {
   const LlamaHParams& hp = model.hparams();
   const uint32_t n_ctx = options.n_ctx ? options.n_ctx : hp.n_ctx_train;
-  const uint64_t kv_bytes = KvCache::bytes_for(hp.n_layer, n_ctx, size_t{hp.n_head_kv} * hp.head_dim, options.kv_type);
+  const uint64_t kv_bytes = KvCache::bytes_for(hp.n_layer, n_ctx, size_t{hp.n_head_kv} * hp.head_dim, options.kv_type) *
+                            std::max<uint32_t>(1, options.n_seq);
   const uint64_t scores_bytes = attention_scratch_floats(chunk_rows(options, n_ctx), n_ctx, hp.head_dim,
                                                          options.kv_type, std::max(1, options.n_threads)) *
                                 sizeof(float);
@@ -40,9 +41,10 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
       n_ctx_(checked_context(*model_, options)),
       max_batch_(chunk_rows(options, n_ctx_)),
       n_threads_(std::max(1, options.n_threads)),
-      cache_(model_->hparams().n_layer, n_ctx_, model_->hparams().n_head_kv, model_->hparams().head_dim,
-             options.kv_type) {
+      positions_(std::max<uint32_t>(1, options.n_seq), 0) {
   const LlamaHParams& hp = model_->hparams();
+  for (size_t i = 0; i < positions_.size(); ++i)
+    caches_.push_back(std::make_unique<KvCache>(hp.n_layer, n_ctx_, hp.n_head_kv, hp.head_dim, options.kv_type));
   const size_t b = max_batch_, dim = hp.n_embd, q_dim = size_t{hp.n_head} * hp.head_dim;
   const size_t kv_dim = size_t{hp.n_head_kv} * hp.head_dim, ff = hp.n_ff;
   x_.resize(b * dim);
@@ -58,19 +60,27 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
   rope_sin_.resize(b * hp.head_dim / 2);
   max_cols_ = std::max({dim, ff, q_dim});
   logits_.resize(hp.n_vocab);
+  step_tokens_.resize(b);
+  row_seq_.resize(b);
+  row_pos_.resize(b);
+  segments_.reserve(positions_.size());
+  logit_segments_.reserve(positions_.size());
   set_threads(n_threads_);
 }
 
 void Session::set_threads(int n) {
   n_threads_ = std::max(1, n);
   gemm_scratch_.resize(static_cast<size_t>(n_threads_) * kGemmBlockRows * max_cols_);
-  scores_.resize(attention_scratch_floats(max_batch_, n_ctx_, model_->hparams().head_dim, cache_.type(), n_threads_));
+  scores_.resize(attention_scratch_floats(max_batch_, n_ctx_, model_->hparams().head_dim, caches_[0]->type(), n_threads_));
 }
 
-void Session::check_tokens(std::span<const int32_t> tokens) const {
+void Session::check_tokens(std::span<const int32_t> tokens, uint32_t seq) const {
   if (tokens.empty()) throw FormatError("no tokens to process");
-  if (pos_ + tokens.size() > n_ctx_)
-    throw FormatError(std::to_string(tokens.size()) + " tokens at position " + std::to_string(pos_) +
+  if (seq >= positions_.size())
+    throw FormatError("sequence " + std::to_string(seq) + " does not exist (" + std::to_string(positions_.size()) + ")");
+  const uint32_t pos = positions_[seq];
+  if (pos + tokens.size() > n_ctx_)
+    throw FormatError(std::to_string(tokens.size()) + " tokens at position " + std::to_string(pos) +
                       " would pass the context of " + std::to_string(n_ctx_) + " tokens");
   const auto vocab = static_cast<int32_t>(model_->hparams().n_vocab);
   for (int32_t t : tokens)
@@ -103,7 +113,45 @@ std::span<const float> Session::decode(int32_t token) {
   return logits_;
 }
 
+void Session::truncate(uint32_t seq, uint32_t pos) {
+  if (seq >= positions_.size() || pos > positions_[seq])
+    throw FormatError("cannot truncate sequence " + std::to_string(seq) + " to position " + std::to_string(pos));
+  positions_[seq] = pos;
+}
+
+void Session::step(std::span<const SequenceChunk> chunks, float* out) {
+  segments_.clear();
+  logit_segments_.clear();
+  size_t rows = 0;
+  for (const SequenceChunk& c : chunks) {
+    check_tokens(c.tokens, c.seq);
+    for (const Segment& s : segments_)
+      if (s.seq == c.seq) throw FormatError("sequence " + std::to_string(c.seq) + " appears twice in one step");
+    if (rows + c.tokens.size() > max_batch_)
+      throw FormatError("a step of more than " + std::to_string(max_batch_) + " tokens");
+    std::copy(c.tokens.begin(), c.tokens.end(), step_tokens_.begin() + static_cast<std::ptrdiff_t>(rows));
+    if (c.want_logits) logit_segments_.push_back(segments_.size());
+    segments_.push_back({c.seq, positions_[c.seq], rows, c.tokens.size()});
+    rows += c.tokens.size();
+  }
+  if (rows == 0) return;
+  forward(step_tokens_.data(), segments_, out, false, logit_segments_);
+}
+
 void Session::forward(const int32_t* tokens, size_t n, float* out, bool all_rows) {
+  const Segment one{0, positions_[0], 0, n};
+  const size_t last = 0;
+  forward(tokens, std::span<const Segment>(&one, 1), out, all_rows, std::span<const size_t>(&last, out ? 1 : 0));
+}
+
+void Session::forward(const int32_t* tokens, std::span<const Segment> segments, float* out, bool all_rows,
+                      std::span<const size_t> logit_segments) {
+  const size_t n = segments.back().first_row + segments.back().n;
+  for (const Segment& s : segments)
+    for (size_t t = 0; t < s.n; ++t) {
+      row_seq_[s.first_row + t] = s.seq;
+      row_pos_[s.first_row + t] = s.pos0 + static_cast<uint32_t>(t);
+    }
   const LlamaHParams& hp = model_->hparams();
   const ModelWeights& w = model_->weights();
   const size_t dim = hp.n_embd, hd = hp.head_dim, half = hd / 2, ff = hp.n_ff;
@@ -116,7 +164,7 @@ void Session::forward(const int32_t* tokens, size_t n, float* out, bool all_rows
   for (size_t t = 0; t < n; ++t) {
     dequantize_row(w.token_embd.type, w.token_embd.row(static_cast<size_t>(tokens[t])), &x_[t * dim], dim);
     // Rotation angles of this position, formed in double: pos * inv_freq loses digits in float at long context.
-    const double pos = static_cast<double>(pos_ + t);
+    const double pos = static_cast<double>(row_pos_[t]);
     for (size_t i = 0; i < half; ++i) {
       const double angle = pos * w.rope_inv_freq[i];
       rope_cos_[t * half + i] = static_cast<float>(std::cos(angle));
@@ -137,12 +185,14 @@ void Session::forward(const int32_t* tokens, size_t n, float* out, bool all_rows
       const float* s = &rope_sin_[t * half];
       for (size_t h = 0; h < n_head; ++h) rope_apply(&q_[t * q_dim + h * hd], c, s, hd);
       for (size_t h = 0; h < hp.n_head_kv; ++h) rope_apply(&k_[t * kv_dim + h * hd], c, s, hd);
-      cache_.store(l, pos_ + t, &k_[t * kv_dim], &v_[t * kv_dim]);
+      caches_[row_seq_[t]]->store(l, row_pos_[t], &k_[t * kv_dim], &v_[t * kv_dim]);
     }
 
-    // Causal attention: token t sees positions 0..pos_+t. Heads sharing a KV head (GQA) read the same cache rows.
-    attention(q_.data(), cache_, l, pos_, n, attn_shape, model_->isa(), scores_.data(), scores_.size(), att_out_.data(),
-              threads);
+    // Causal attention: a row at position p sees its own sequence's positions 0..p. Heads sharing a KV head (GQA)
+    // read the same cache rows.
+    for (const Segment& s : segments)
+      attention(&q_[s.first_row * q_dim], *caches_[s.seq], l, s.pos0, s.n, attn_shape, model_->isa(), scores_.data(),
+                scores_.size(), &att_out_[s.first_row * q_dim], threads);
 
     matmul(L.wo, att_out_.data(), n, proj_.data(), scratch, threads);
     for (size_t t = 0; t < n; ++t) {
@@ -156,13 +206,16 @@ void Session::forward(const int32_t* tokens, size_t n, float* out, bool all_rows
     matmul(L.w_down, gate_.data(), n, proj_.data(), scratch, threads);
     for (size_t t = 0; t < n; ++t) add_in_place(&x_[t * dim], &proj_[t * dim], dim);
   }
-  pos_ += static_cast<uint32_t>(n);
+  for (const Segment& s : segments) positions_[s.seq] += static_cast<uint32_t>(s.n);
   if (out == nullptr) return;  // a prefill chunk whose logits nobody reads
 
   // Only the rows whose logits are wanted go through the final norm and the (large) output projection.
-  const size_t first = all_rows ? 0 : n - 1;
-  for (size_t t = first; t < n; ++t) rmsnorm(&xn_[t * dim], &x_[t * dim], w.output_norm, dim, eps);
-  matmul(w.output, &xn_[first * dim], n - first, out, scratch, threads);
+  const size_t n_out = all_rows ? n : logit_segments.size();
+  for (size_t i = 0; i < n_out; ++i) {
+    const size_t t = all_rows ? i : segments[logit_segments[i]].first_row + segments[logit_segments[i]].n - 1;
+    rmsnorm(&xn_[i * dim], &x_[t * dim], w.output_norm, dim, eps);
+  }
+  if (n_out > 0) matmul(w.output, xn_.data(), n_out, out, scratch, threads);
 }
 
 }  // namespace edt

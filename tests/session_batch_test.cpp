@@ -1,0 +1,106 @@
+// Session::step: several sequences in one pass over the weights give each sequence the logits it gets alone.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "engine/session.h"
+#include "test_util.h"
+#include "weights/error.h"
+
+namespace edt {
+namespace {
+
+std::vector<int32_t> ids_of(size_t n, uint32_t seed, size_t vocab) {
+  std::vector<int32_t> v(n);
+  for (size_t i = 0; i < n; ++i) v[i] = static_cast<int32_t>((i * 7919 + seed * 104729) % vocab);
+  return v;
+}
+
+// Three sequences of awkward lengths: prefilled together in one step, then decoded together; each equals a
+// one-sequence session fed the same tokens (GQA model, so grouped heads must stay inside their sequence).
+TEST(SessionBatch, StepOverSequencesEqualsEachAlone) {
+  const auto model = test::convert_and_load(test::data_path("random/llama3-gqa-tied"));
+  const size_t vocab = model->hparams().n_vocab;
+  SessionOptions so;
+  so.n_ctx = 64;
+  so.n_seq = 3;
+  so.max_batch = 32;
+  Session batch(model, so);
+  const std::vector<std::vector<int32_t>> prompts = {ids_of(5, 1, vocab), ids_of(11, 2, vocab), ids_of(1, 3, vocab)};
+  std::vector<std::vector<int32_t>> next = {ids_of(4, 4, vocab), ids_of(4, 5, vocab), ids_of(4, 6, vocab)};
+
+  std::vector<std::vector<float>> want(3);  // (seq) logits after each of its tokens: prompt's last, then decodes
+  for (size_t s = 0; s < 3; ++s) {
+    SessionOptions one = so;
+    one.n_seq = 1;
+    Session alone(model, one);
+    auto l = alone.prefill(prompts[s]);
+    want[s].insert(want[s].end(), l.begin(), l.end());
+    for (int32_t t : next[s]) {
+      l = alone.decode(t);
+      want[s].insert(want[s].end(), l.begin(), l.end());
+    }
+  }
+
+  std::vector<float> out(3 * vocab);  // (3, vocab)
+  std::vector<SequenceChunk> chunks;
+  for (uint32_t s = 0; s < 3; ++s) chunks.push_back({s, prompts[s], true});
+  batch.step(chunks, out.data());
+  for (size_t s = 0; s < 3; ++s)
+    EXPECT_LT(test::rel_l2(&out[s * vocab], &want[s][0], vocab), 1e-4) << "prefill of sequence " << s;
+  for (size_t k = 0; k < 4; ++k) {
+    chunks.clear();
+    // Sequence 1 skips step 2 (a slot without work), so the rows of a step are not always the same sequences.
+    for (uint32_t s = 0; s < 3; ++s)
+      if (!(s == 1 && k == 2)) chunks.push_back({s, std::span<const int32_t>(&next[s][k], 1), true});
+    if (k == 3) chunks.push_back({1, std::span<const int32_t>(&next[1][2], 1), false});  // late, no logits
+    if (k == 3) {
+      // The last step: sequence 1 feeds its skipped token, then (next step) its last one.
+      batch.step(chunks, out.data());
+      for (uint32_t s : {0u, 2u})
+        EXPECT_LT(test::rel_l2(&out[(s == 0 ? 0 : 1) * vocab], &want[s][(k + 1) * vocab], vocab), 1e-4);
+      const SequenceChunk tail{1, std::span<const int32_t>(&next[1][3], 1), true};
+      batch.step(std::span<const SequenceChunk>(&tail, 1), out.data());
+      EXPECT_LT(test::rel_l2(&out[0], &want[1][4 * vocab], vocab), 1e-4);
+      break;
+    }
+    batch.step(chunks, out.data());
+    size_t row = 0;
+    for (const SequenceChunk& c : chunks)
+      EXPECT_LT(test::rel_l2(&out[row++ * vocab], &want[c.seq][(k + 1) * vocab], vocab), 1e-4)
+          << "decode " << k << " of sequence " << c.seq;
+  }
+  EXPECT_EQ(batch.pos(0), 9u);
+  EXPECT_EQ(batch.pos(1), 15u);
+  EXPECT_EQ(batch.pos(2), 5u);
+}
+
+TEST(SessionBatch, TruncateKeepsThePrefix) {
+  const auto model = test::convert_and_load(test::data_path("random/llama2-mha"));
+  const size_t vocab = model->hparams().n_vocab;
+  SessionOptions so;
+  so.n_ctx = 32;
+  so.n_seq = 2;
+  Session s(model, so);
+  const auto a = ids_of(8, 7, vocab);
+  std::vector<int32_t> b = a;
+  b[5] = (b[5] + 1) % static_cast<int32_t>(vocab);
+  std::vector<float> first(vocab), again(vocab);
+  SequenceChunk c{1, a, true};
+  s.step(std::span<const SequenceChunk>(&c, 1), first.data());
+  // Keep 5 tokens, then feed b's tail: the same as b from scratch.
+  s.truncate(1, 5);
+  c = {1, std::span<const int32_t>(b).subspan(5), true};
+  s.step(std::span<const SequenceChunk>(&c, 1), again.data());
+  Session fresh(model, SessionOptions{32, 512, 1, KvType::F32, 1});
+  const auto want = fresh.prefill(b);
+  EXPECT_LT(test::rel_l2(again.data(), want.data(), vocab), 1e-4);
+  EXPECT_THROW(s.truncate(1, 9), FormatError);
+  const SequenceChunk twice[] = {{0, a, false}, {0, a, false}};
+  EXPECT_THROW(s.step(twice, nullptr), FormatError);
+  const SequenceChunk missing{2, a, false};
+  EXPECT_THROW(s.step(std::span<const SequenceChunk>(&missing, 1), nullptr), FormatError);
+}
+
+}  // namespace
+}  // namespace edt

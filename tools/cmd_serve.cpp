@@ -1,0 +1,185 @@
+// edt serve: the OpenAI-compatible HTTP server (serve/). This file reads the flags, loads the model while /health
+// says 503, and turns SIGTERM / SIGINT into a drain: no new requests, the running ones finish, then exit 0.
+#include <pthread.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "serve/http_server.h"
+#include "serve/scheduler.h"
+#include "tokenizer/chat_template.h"
+#include "tools/args.h"
+#include "tools/cache_flags.h"
+#include "tools/commands.h"
+#include "tools/model_loader.h"
+#include "tools/sampling_flags.h"
+#include "weights/error.h"
+
+namespace edt {
+namespace {
+
+// End of text and end of turn: EOS, the file's EOT, and the known end-of-turn texts that are control tokens.
+std::vector<int32_t> end_tokens(const Model& model, const Tokenizer& tok) {
+  std::vector<int32_t> ids;
+  auto add = [&](int64_t id) {
+    if (id >= 0 && static_cast<size_t>(id) < tok.n_vocab() && std::find(ids.begin(), ids.end(), id) == ids.end())
+      ids.push_back(static_cast<int32_t>(id));
+  };
+  add(tok.eos_id());
+  if (auto eot = model.gguf().get_uint("tokenizer.ggml.eot_token_id")) add(static_cast<int64_t>(*eot));
+  for (const char* text : {"<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "</s>", "<|endoftext|>"}) {
+    const int32_t id = tok.find_token(text);
+    if (id >= 0 && tok.is_control(id)) add(id);
+  }
+  return ids;
+}
+
+std::unique_ptr<ChatTemplate> chat_template_of(const Args& args, const Model& model) {
+  if (args.has("--chat-template") && args.has("--chat-template-file"))
+    throw UsageError("give --chat-template or --chat-template-file, not both");
+  if (auto name = args.get("--chat-template")) return std::make_unique<ChatTemplate>(ChatTemplate::builtin(*name));
+  if (auto file = args.get("--chat-template-file")) {
+    std::ifstream in(*file, std::ios::binary);
+    if (!in) throw FormatError(*file + ": cannot open the chat template");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return std::make_unique<ChatTemplate>(ss.str());
+  }
+  if (auto source = model.gguf().get_string("tokenizer.chat_template")) return std::make_unique<ChatTemplate>(*source);
+  return nullptr;
+}
+
+}  // namespace
+
+int cmd_serve(int argc, char** argv) {
+  std::vector<FlagSpec> specs = {
+      {{"-m", "--model"}, true, "GGUF file, Hugging Face model folder, or llama2.c checkpoint (.bin)"},
+      {{"--host"}, true, "address to listen on (default 127.0.0.1: this machine only)"},
+      {{"--port"}, true, "port (default 8080; 0 = any free port, printed at start)"},
+      {{"-np", "--parallel"}, true, "slots: requests generated at once, batched into one forward per step (default 4)"},
+      {{"--queue"}, true, "requests that may wait for a slot; past that, 503 with Retry-After (default 16)"},
+      {{"-c", "--ctx-size"}, true, "context per slot (default: the model's, at most 4096)"},
+      {{"-b", "--batch-size"}, true, "tokens per engine step, decode rows plus prefill chunks (default 512)"},
+      {{"-n", "--n-predict"}, true, "max_tokens of a request that gives none; -1 = up to the context (default -1)"},
+      {{"-t", "--threads"}, true, "threads (default: the number of physical cores)"},
+      {{"--api-key"}, true, "require Authorization: Bearer KEY (not for /health); or set EDT_API_KEY"},
+      {{"--alias"}, true, "the model name /v1/models lists (default: the file name)"},
+      {{"--max-body"}, true, "largest request body in bytes; larger ones get 413 (default 1048576)"},
+      {{"--drain-timeout"}, true, "seconds SIGTERM waits for running requests (default 30)"},
+      {{"--chat-template"}, true, "built-in template for /v1/chat/completions (chatml, llama3, ...)"},
+      {{"--chat-template-file"}, true, "Jinja chat template file (default: the model's tokenizer.chat_template)"},
+      {{"-h", "--help"}, false, "this help"},
+  };
+  for (FlagSpec& s : cache_flag_specs()) specs.push_back(std::move(s));
+  Args args("serve", specs, argc, argv, 2);
+  if (args.has("--help")) {
+    std::printf(
+        "usage: edt serve -m MODEL [--host 127.0.0.1] [--port 8080] [-np 4] [-c CTX] [--api-key KEY] [flags]\n\n"
+        "An OpenAI-compatible HTTP server: POST /v1/completions, /v1/chat/completions, /tokenize, /detokenize;\n"
+        "GET /v1/models, /health (503 while loading), /metrics (Prometheus). Requests are batched: every engine\n"
+        "step runs one forward over all busy slots. Sampling defaults to EDT, as edt run (T0 = temperature = 0.8,\n"
+        "N = 0.8, theta = 1); per request: \"edt\": {\"t0\", \"n\", \"theta\"}, \"edt\": false for llama.cpp's chain,\n"
+        "or dynatemp_range / dynatemp_exponent. See docs/serving.md.\n\n%s",
+        Args::usage(specs).c_str());
+    return 0;
+  }
+  const std::string model_path = args.require("-m");
+  serve::ServerOptions so;
+  so.host = args.get_or("--host", "127.0.0.1");
+  so.port = static_cast<int>(args.get_int("--port", 8080, 0, 65535));
+  const auto n_slots = static_cast<uint32_t>(args.get_int("-np", 4, 1, 256));
+  const auto max_queue = static_cast<size_t>(args.get_int("--queue", 16, 0, 4096));
+  so.http_threads = n_slots + max_queue + 4;
+  so.max_body_bytes = static_cast<size_t>(args.get_int("--max-body", 1 << 20, 1024, 1LL << 30));
+  so.api_key = args.get_or("--api-key", "");
+  if (so.api_key.empty())
+    if (const char* env = std::getenv("EDT_API_KEY")) so.api_key = env;
+  so.model_name = args.get_or("--alias", std::filesystem::path(model_path).filename().string());
+  const double drain_s = args.get_float("--drain-timeout", 30, 0, 86400);
+  const int threads = static_cast<int>(args.get_int("-t", physical_cores(), 1, 1024));
+  const long long n_predict = args.get_int("-n", -1, -1, 1 << 24);
+  if (n_predict == 0) throw UsageError("flag '-n' must be positive or -1");
+  const KvType kv_type = read_cache_type(args);
+
+  // Signals go to one thread (sigwait), never to a handler running inside the library or the engine.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);  // a client gone mid-write is an error return, not a kill
+
+  serve::Metrics metrics;
+  serve::HttpServer server(so, metrics);
+  server.bind();
+  std::fprintf(stderr, "edt serve: listening on http://%s:%d (loading %s)\n", so.host.c_str(), server.port(),
+               model_path.c_str());
+  std::thread http([&] { server.serve(); });
+
+  std::shared_ptr<Model> model;
+  std::unique_ptr<Tokenizer> tokenizer;
+  std::unique_ptr<ChatTemplate> chat;
+  std::unique_ptr<serve::Scheduler> scheduler;
+  try {
+    model = load_model_any(model_path);
+    tokenizer = tokenizer_of(*model);
+    chat = chat_template_of(args, *model);
+    serve::SchedulerOptions sched;
+    sched.n_slots = n_slots;
+    sched.max_queue = max_queue;
+    sched.session.n_threads = threads;
+    sched.session.kv_type = kv_type;
+    sched.session.n_ctx = static_cast<uint32_t>(
+        args.get_int("-c", std::min<uint32_t>(model->hparams().n_ctx_train, 4096), 8, 1 << 24));
+    sched.session.max_batch = static_cast<uint32_t>(args.get_int("-b", 512, 1, 1 << 16));
+    if (sched.session.max_batch < n_slots)
+      throw UsageError("flag '-b' (" + std::to_string(sched.session.max_batch) + ") must be at least -np (" +
+                       std::to_string(n_slots) + "): every slot decodes one token per step");
+    sched.end_tokens = end_tokens(*model, *tokenizer);
+    scheduler = std::make_unique<serve::Scheduler>(model, *tokenizer, sched, metrics);
+  } catch (...) {
+    server.stop();
+    http.join();
+    throw;
+  }
+  serve::RequestContext ctx;
+  ctx.tokenizer = tokenizer.get();
+  ctx.n_vocab = model->hparams().n_vocab;
+  ctx.n_ctx = scheduler->n_ctx();
+  ctx.default_max_tokens = n_predict < 0 ? 0 : static_cast<size_t>(n_predict);
+  ctx.chat_template = chat.get();
+  if (tokenizer->bos_id() >= 0) ctx.bos_text = tokenizer->vocab().tokens[static_cast<size_t>(tokenizer->bos_id())];
+  if (tokenizer->eos_id() >= 0) ctx.eos_text = tokenizer->vocab().tokens[static_cast<size_t>(tokenizer->eos_id())];
+  server.set_ready(scheduler.get(), ctx);
+  std::fprintf(stderr, "edt serve: ready: %s, %u slots x %u tokens of context, %d threads, %s kernels%s\n",
+               so.model_name.c_str(), n_slots, ctx.n_ctx, threads, isa_name(model->isa()),
+               chat ? "" : " (no chat template: /v1/chat/completions refused; see --chat-template)");
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  std::fprintf(stderr, "edt serve: %s: draining (up to %.0f s)\n", sig == SIGTERM ? "SIGTERM" : "SIGINT", drain_s);
+  server.set_draining();
+  scheduler->drain();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(drain_s);
+  while (std::chrono::steady_clock::now() < deadline && (!scheduler->idle() || server.active_generations() > 0))
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const bool clean = scheduler->idle() && server.active_generations() == 0;
+  if (!clean) {  // what is left ends as cancelled (streams get an error event), so the stop below waits on nothing
+    scheduler->cancel_all();
+    const auto grace = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (std::chrono::steady_clock::now() < grace && (!scheduler->idle() || server.active_generations() > 0))
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  server.stop();
+  http.join();
+  scheduler.reset();
+  std::fprintf(stderr, "edt serve: stopped%s\n", clean ? "" : " (drain timeout: unfinished requests were cut)");
+  return 0;
+}
+
+}  // namespace edt
