@@ -7,6 +7,7 @@
 #include "engine/attention.h"
 #include "engine/memory_check.h"
 #include "engine/ops/elementwise.h"
+#include "engine/ops/linear_rows.h"
 #include "weights/error.h"
 #include "weights/quant_blocks.h"
 
@@ -32,6 +33,22 @@ uint32_t checked_context(const Model& model, const SessionOptions& options) {
                  "a context of " + std::to_string(n_ctx) + " tokens (KV cache " +
                      std::to_string(kv_bytes >> 20) + " MiB)");
   return n_ctx;
+}
+
+// The linear layers of a step: the first `rowwise` rows (decode tokens, one per sequence) through the one-token
+// kernels, so each gives what it gives alone; the rest (prefill rows) through GEMM.
+void linear_rows(std::span<const MatvecTask> tasks, const float* x, size_t n, size_t rowwise, float* scratch,
+                 int threads) {
+  if (rowwise == 0) {
+    matmul_group(tasks, x, n, scratch, threads);
+    return;
+  }
+  matvec_rows_group(tasks, x, rowwise, scratch, threads);
+  if (n == rowwise) return;
+  MatvecTask rest[4];  // the rows after the decode rows, in each task's output
+  for (size_t i = 0; i < tasks.size(); ++i) rest[i] = {tasks[i].w, tasks[i].y + rowwise * tasks[i].w->rows};
+  matmul_group(std::span<const MatvecTask>(rest, tasks.size()), x + rowwise * tasks[0].w->cols, n - rowwise, scratch,
+               threads);
 }
 
 }  // namespace
@@ -135,7 +152,12 @@ void Session::step(std::span<const SequenceChunk> chunks, float* out) {
     rows += c.tokens.size();
   }
   if (rows == 0) return;
+  // Leading one-token chunks (decode rows) run through the one-token kernels.
+  rowwise_rows_ = 0;
+  while (rowwise_rows_ < segments_.size() && rowwise_rows_ < kRowwiseMaxRows && segments_[rowwise_rows_].n == 1)
+    ++rowwise_rows_;
   forward(step_tokens_.data(), segments_, out, false, logit_segments_);
+  rowwise_rows_ = 0;
 }
 
 void Session::forward(const int32_t* tokens, size_t n, float* out, bool all_rows) {
@@ -176,7 +198,7 @@ void Session::forward(const int32_t* tokens, std::span<const Segment> segments, 
     const LayerWeights& L = w.layers[l];
     for (size_t t = 0; t < n; ++t) rmsnorm(&xn_[t * dim], &x_[t * dim], L.attn_norm, dim, eps);
     const MatvecTask qkv[] = {{&L.wq, q_.data()}, {&L.wk, k_.data()}, {&L.wv, v_.data()}};
-    matmul_group(qkv, xn_.data(), n, scratch, threads);
+    linear_rows(qkv, xn_.data(), n, rowwise_rows_, scratch, threads);
     for (size_t t = 0; t < n; ++t) {
       if (L.bq) add_in_place(&q_[t * q_dim], L.bq, q_dim);
       if (L.bk) add_in_place(&k_[t * kv_dim], L.bk, kv_dim);
@@ -194,16 +216,18 @@ void Session::forward(const int32_t* tokens, std::span<const Segment> segments, 
       attention(&q_[s.first_row * q_dim], *caches_[s.seq], l, s.pos0, s.n, attn_shape, model_->isa(), scores_.data(),
                 scores_.size(), &att_out_[s.first_row * q_dim], threads);
 
-    matmul(L.wo, att_out_.data(), n, proj_.data(), scratch, threads);
+    const MatvecTask o_proj[] = {{&L.wo, proj_.data()}};
+    linear_rows(o_proj, att_out_.data(), n, rowwise_rows_, scratch, threads);
     for (size_t t = 0; t < n; ++t) {
       if (L.bo) add_in_place(&proj_[t * dim], L.bo, dim);
       add_in_place(&x_[t * dim], &proj_[t * dim], dim);
       rmsnorm(&xn_[t * dim], &x_[t * dim], L.ffn_norm, dim, eps);
     }
     const MatvecTask gate_up[] = {{&L.w_gate, gate_.data()}, {&L.w_up, up_.data()}};
-    matmul_group(gate_up, xn_.data(), n, scratch, threads);
+    linear_rows(gate_up, xn_.data(), n, rowwise_rows_, scratch, threads);
     for (size_t t = 0; t < n; ++t) swiglu(&gate_[t * ff], &up_[t * ff], ff, model_->isa());
-    matmul(L.w_down, gate_.data(), n, proj_.data(), scratch, threads);
+    const MatvecTask down[] = {{&L.w_down, proj_.data()}};
+    linear_rows(down, gate_.data(), n, rowwise_rows_, scratch, threads);
     for (size_t t = 0; t < n; ++t) add_in_place(&x_[t * dim], &proj_[t * dim], dim);
   }
   for (const Segment& s : segments) positions_[s.seq] += static_cast<uint32_t>(s.n);
@@ -215,7 +239,10 @@ void Session::forward(const int32_t* tokens, std::span<const Segment> segments, 
     const size_t t = all_rows ? i : segments[logit_segments[i]].first_row + segments[logit_segments[i]].n - 1;
     rmsnorm(&xn_[i * dim], &x_[t * dim], w.output_norm, dim, eps);
   }
-  if (n_out > 0) matmul(w.output, xn_.data(), n_out, out, scratch, threads);
+  const MatvecTask head[] = {{&w.output, out}};
+  // Last-row logits come from the one-token kernels (as they always did for one row), so a sequence's logits in a
+  // step are those it gets alone.
+  if (n_out > 0) linear_rows(head, xn_.data(), n_out, all_rows ? 0 : std::min(n_out, kRowwiseMaxRows), scratch, threads);
 }
 
 }  // namespace edt

@@ -99,6 +99,7 @@ class Session {
   std::vector<uint32_t> row_pos_;     // (batch) the position of each row
   std::vector<Segment> segments_;     // (n_seq) a step's segments
   std::vector<size_t> logit_segments_;  // (n_seq) the segments whose last row's logits are wanted
+  size_t rowwise_rows_ = 0;  // in a step: leading decode rows that go through the one-token kernels
 };
 
 }  // namespace edt

@@ -6,6 +6,7 @@
 
 #include "serve/stop_matcher.h"
 #include "tokenizer/stream_decoder.h"
+#include "weights/error.h"
 
 namespace edt::serve {
 
@@ -66,6 +67,7 @@ Scheduler::Scheduler(std::shared_ptr<const Model> model, const Tokenizer& tokeni
       session_(model_, [&] {
         SessionOptions so = options.session;
         so.n_seq = std::max<uint32_t>(1, options.n_slots);
+        so.max_batch = std::max<uint32_t>(1, options.prefill_chunk) + so.n_seq;  // decode rows + one prefill chunk
         return so;
       }()),
       slots_(std::max<uint32_t>(1, options.n_slots)) {
@@ -75,6 +77,11 @@ Scheduler::Scheduler(std::shared_ptr<const Model> model, const Tokenizer& tokeni
   work_.resize(vocab);
   logprob_.resize(vocab);
   metrics_.slots = static_cast<int64_t>(slots_.size());
+  // The session's rows are capped by the context: the chunk leaves room for every slot's decode row.
+  if (session_.max_batch() <= slots_.size())
+    throw UsageError("a context of " + std::to_string(session_.n_ctx()) + " tokens is too small for " +
+                     std::to_string(slots_.size()) + " slots");
+  chunk_ = std::min<size_t>(std::max<uint32_t>(1, options_.prefill_chunk), session_.max_batch() - slots_.size());
   thread_ = std::thread([this] { run(); });
 }
 
@@ -264,24 +271,24 @@ void Scheduler::run() {
       if (s.job && s.job->cancelled()) release(s, FinishReason::Cancelled, cancel_all_ ? "the server stopped" : "");
     }
 
-    // One step: every generating slot's token first, then prefill chunks in admission order within the budget.
+    // One step: every generating slot's token first, then prefill chunks in admission order, each whole (the
+    // same chunks as when the request runs alone), while they fit in prefill_chunk tokens.
     chunks.clear();
     chunk_slots.clear();
-    size_t budget = session_.max_batch();
+    size_t budget = chunk_;
     for (Slot& s : slots_)
       if (s.job && s.pending >= 0) {
         chunks.push_back({s.seq, std::span<const int32_t>(&s.pending, 1), true});
         chunk_slots.push_back(&s);
-        --budget;
       }
     std::vector<Slot*> prefilling;
     for (Slot& s : slots_)
       if (s.job && s.pending < 0) prefilling.push_back(&s);
     std::sort(prefilling.begin(), prefilling.end(), [](Slot* a, Slot* b) { return a->started_at < b->started_at; });
     for (Slot* s : prefilling) {
-      if (budget == 0) break;
       const std::vector<int32_t>& prompt = s->job->request().prompt;
-      const size_t n = std::min(budget, prompt.size() - s->prefill_next);
+      const size_t n = std::min(chunk_, prompt.size() - s->prefill_next);
+      if (n > budget) break;
       const bool last = s->prefill_next + n == prompt.size();
       chunks.push_back({s->seq, std::span<const int32_t>(prompt).subspan(s->prefill_next, n), last});
       chunk_slots.push_back(s);

@@ -72,7 +72,8 @@ class Job {
 struct SchedulerOptions {
   uint32_t n_slots = 1;
   size_t max_queue = 16;   // requests waiting for a slot; past that, submit() refuses
-  SessionOptions session;  // n_seq is set to n_slots
+  uint32_t prefill_chunk = 512;  // prompt tokens per step; chunks start at multiples of it from the reused prefix
+  SessionOptions session;  // n_seq is set to n_slots, max_batch to prefill_chunk + n_slots
   std::vector<int32_t> end_tokens;  // end of text / end of turn: generation stops, the token is not shown
 };
 
@@ -122,6 +123,7 @@ class Scheduler {
   Session session_;
   std::vector<Slot> slots_;
   uint64_t use_clock_ = 0;
+  size_t chunk_ = 1;  // prompt tokens per step
 
   mutable std::mutex mutex_;
   std::condition_variable cv_;

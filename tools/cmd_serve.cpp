@@ -64,7 +64,7 @@ int cmd_serve(int argc, char** argv) {
       {{"-np", "--parallel"}, true, "slots: requests generated at once, batched into one forward per step (default 4)"},
       {{"--queue"}, true, "requests that may wait for a slot; past that, 503 with Retry-After (default 16)"},
       {{"-c", "--ctx-size"}, true, "context per slot (default: the model's, at most 4096)"},
-      {{"-b", "--batch-size"}, true, "tokens per engine step, decode rows plus prefill chunks (default 512)"},
+      {{"-b", "--batch-size"}, true, "prompt tokens per engine step, beside one decode token per busy slot (default 512)"},
       {{"-n", "--n-predict"}, true, "max_tokens of a request that gives none; -1 = up to the context (default -1)"},
       {{"-t", "--threads"}, true, "threads (default: the number of physical cores)"},
       {{"--api-key"}, true, "require Authorization: Bearer KEY (not for /health); or set EDT_API_KEY"},
@@ -136,10 +136,7 @@ int cmd_serve(int argc, char** argv) {
     sched.session.kv_type = kv_type;
     sched.session.n_ctx = static_cast<uint32_t>(
         args.get_int("-c", std::min<uint32_t>(model->hparams().n_ctx_train, 4096), 8, 1 << 24));
-    sched.session.max_batch = static_cast<uint32_t>(args.get_int("-b", 512, 1, 1 << 16));
-    if (sched.session.max_batch < n_slots)
-      throw UsageError("flag '-b' (" + std::to_string(sched.session.max_batch) + ") must be at least -np (" +
-                       std::to_string(n_slots) + "): every slot decodes one token per step");
+    sched.prefill_chunk = static_cast<uint32_t>(args.get_int("-b", 512, 1, 1 << 16));
     sched.end_tokens = end_tokens(*model, *tokenizer);
     scheduler = std::make_unique<serve::Scheduler>(model, *tokenizer, sched, metrics);
   } catch (...) {

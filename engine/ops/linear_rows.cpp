@@ -1,0 +1,62 @@
+#include "engine/ops/linear_rows.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <array>
+#include <cassert>
+#include <stdexcept>
+#include <string>
+
+namespace edt {
+
+namespace {
+// Weight rows per block: a multiple of the kernels' 4-row groups, small enough that a block of the widest matrix
+// (a few KiB per row) stays in L1/L2 while every token passes over it.
+constexpr size_t kBlockRows = 16;
+}  // namespace
+
+void matvec_rows_group(std::span<const MatvecTask> tasks, const float* x, size_t n, void* scratch, int n_threads) {
+  if (tasks.empty() || n == 0) return;
+  if (n > kRowwiseMaxRows) throw std::invalid_argument("matvec_rows_group: " + std::to_string(n) + " rows, more than kRowwiseMaxRows");
+  const size_t cols = tasks[0].w->cols;
+  size_t work = 0;
+  bool any_quant = false;
+  for (const MatvecTask& t : tasks) {
+    assert(t.w->cols == cols);
+    work += t.w->rows * cols;
+    any_quant |= t.w->quant_rows != nullptr;
+  }
+  std::array<ActivationsQ8, kRowwiseMaxRows> xq{};
+  if (any_quant) {
+    const size_t bytes = activations_q8_bytes(cols);
+    for (size_t r = 0; r < n; ++r)
+      xq[r] = quantize_activations(x + r * cols, static_cast<uint8_t*>(scratch) + r * bytes, cols, tasks[0].w->isa);
+  }
+  // The row partition of matvec_group (cut at multiples of 4), so every output row comes from the same kernel call
+  // shape as when its token runs alone.
+  auto run_part = [&](size_t part, size_t parts) {
+    for (const MatvecTask& t : tasks) {
+      const WeightMatrix& w = *t.w;
+      const size_t begin = part == 0 ? 0 : (w.rows * part / parts) & ~size_t{3};
+      const size_t end = part + 1 == parts ? w.rows : (w.rows * (part + 1) / parts) & ~size_t{3};
+      for (size_t b = begin; b < end; b += kBlockRows) {
+        const size_t rows = std::min(kBlockRows, end - b);
+        for (size_t r = 0; r < n; ++r) {
+          float* y = t.y + r * w.rows + b;
+          if (w.quant_rows) w.quant_rows(w.row(b), w.row_bytes, xq[r], y, rows, cols);
+          else w.dot_rows(w.row(b), w.row_bytes, x + r * cols, y, rows, cols);
+        }
+      }
+    }
+  };
+  // The same threshold as matvec_group (per token), so a lone token takes the same route either way.
+  if (n_threads <= 1 || work < 32768) {
+    run_part(0, 1);
+    return;
+  }
+#pragma omp parallel num_threads(n_threads)
+  run_part(static_cast<size_t>(omp_get_thread_num()), static_cast<size_t>(omp_get_num_threads()));
+}
+
+}  // namespace edt
