@@ -58,10 +58,20 @@ stop_server() {
   [ "$rc" = 0 ] || fail "server $1 exited $rc after SIGTERM"
 }
 
-# node_modules for the openai client: installed from package-lock.json when missing.
+# node_modules for the openai client: installed from package-lock.json when missing (scripts/setup.sh does it too).
+# Without the npm registry the test is reported as skipped (exit 77), not passed.
 ensure_node_modules() {
   local dir=$1
   if [ ! -d "$dir/node_modules/openai" ]; then
-    (cd "$dir" && npm ci --no-audit --no-fund --silent) || fail "npm ci in $dir"
+    (cd "$dir" && timeout 300 npm ci --no-audit --no-fund --silent) || {
+      echo "SKIP: the openai npm package is not installed and npm ci failed (no registry access?)" >&2
+      exit 77
+    }
   fi
 }
+
+# The demo model as GGUF: converted into the test's folder when models/prose-15m.gguf is missing.
+if [ ! -f "$MODEL" ] && [ -n "${HF_MODEL:-}" ] && [ -d "$HF_MODEL" ]; then
+  "$EDT" convert "$HF_MODEL" -o "$WORK/model.gguf" >/dev/null 2>&1 || fail "converting $HF_MODEL"
+  MODEL="$WORK/model.gguf"
+fi
