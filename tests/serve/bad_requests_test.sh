@@ -8,16 +8,13 @@ n=0
 # expect STATUS PATH BODY: the status, and {"error": {"message": str, "type": str, "param", "code"}}.
 expect() {
   local want=$1 path=$2 body=$3
-  local out="$WORK/resp.json"
+  n=$((n + 1))
+  local out="$WORK/resp-$n.json"
   local got
   got=$(printf '%s' "$body" | curl -s -o "$out" -w '%{http_code}' --max-time 30 -H 'Content-Type: application/json' \
         --data-binary @- "$url$path") || fail "curl failed for $path $body"
   [ "$got" = "$want" ] || fail "$path $body: status $got, expected $want: $(cat "$out")"
-  node -e '
-    const e = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).error;
-    if (!e || typeof e.message !== "string" || !e.message || typeof e.type !== "string" || !("param" in e) || !("code" in e))
-      process.exit(1);' "$out" || fail "$path $body: not an OpenAI error object: $(cat "$out")"
-  n=$((n + 1))
+  printf '%s %s\n' "$path" "${body:0:200}" >"$WORK/req-$n.txt"
 }
 C=/v1/completions
 H=/v1/chat/completions
@@ -102,8 +99,23 @@ big="$WORK/big.json"
 { printf '{"prompt": "'; head -c 70000 /dev/zero | tr '\0' 'a'; printf '"}'; } >"$big"
 expect 413 $C "$(cat "$big")"
 # GET on a POST route.
-code=$(curl -s -o "$WORK/g.json" -w '%{http_code}' "$url/v1/completions")
-case "$code" in 4*) n=$((n + 1)) ;; *) fail "GET /v1/completions: $code" ;; esac
+n=$((n + 1))
+code=$(curl -s -o "$WORK/resp-$n.json" -w '%{http_code}' "$url/v1/completions")
+echo "GET /v1/completions" >"$WORK/req-$n.txt"
+case "$code" in 4*) ;; *) fail "GET /v1/completions: $code" ;; esac
+# Every answer is an OpenAI error object (checked in one node process, for speed).
+node -e '
+  const fs = require("fs");
+  for (let i = 1; i <= Number(process.argv[2]); ++i) {
+    const f = `${process.argv[1]}/resp-${i}.json`;
+    if (!fs.existsSync(f)) continue;
+    let e;
+    try { e = JSON.parse(fs.readFileSync(f, "utf8")).error; } catch (x) { e = null; }
+    if (!e || typeof e.message !== "string" || !e.message || typeof e.type !== "string" || !("param" in e) || !("code" in e)) {
+      console.error(`not an OpenAI error object for ${fs.readFileSync(`${process.argv[1]}/req-${i}.txt`, "utf8")}: ${fs.readFileSync(f, "utf8")}`);
+      process.exit(1);
+    }
+  }' "$WORK" "$n" || fail "an answer was not an error object"
 # Still serving, and the errors were counted.
 code=$(curl -s -o "$WORK/ok.json" -w '%{http_code}' -d '{"prompt": "The sea", "max_tokens": 4}' "$url$C")
 [ "$code" = 200 ] || fail "a good request after the bad ones: $code $(cat "$WORK/ok.json")"
