@@ -116,6 +116,8 @@ node -e '
       process.exit(1);
     }
   }' "$WORK" "$n" || fail "an answer was not an error object"
+# The HTTP parser itself: malformed bytes on raw connections.
+timeout 120 node "$here/garbage.mjs" 127.0.0.1 "$PORT_b" 150 "${GARBAGE_SEED:-7}" || fail "garbage at the HTTP layer"
 # Still serving, and the errors were counted.
 code=$(curl -s -o "$WORK/ok.json" -w '%{http_code}' -d '{"prompt": "The sea", "max_tokens": 4}' "$url$C")
 [ "$code" = 200 ] || fail "a good request after the bad ones: $code $(cat "$WORK/ok.json")"
