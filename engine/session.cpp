@@ -35,8 +35,12 @@ uint32_t checked_context(const Model& model, const SessionOptions& options) {
   return n_ctx;
 }
 
-// The linear layers of a step: the first `rowwise` rows (decode tokens, one per sequence) through the one-token
-// kernels, so each gives what it gives alone; the rest (prefill rows) through GEMM.
+// A step's chunks of at most this many tokens go through the one-token kernels (rows of integer dot products beat
+// dequantizing every weight to f32 for GEMM until about here).
+constexpr size_t kRowwiseChunkRows = 16;
+
+// The linear layers of a step: the first `rowwise` rows (decode tokens and short chunks) through the one-token
+// kernels, so each gives what it gives alone; the rest (prompt chunks) through GEMM.
 void linear_rows(std::span<const MatvecTask> tasks, const float* x, size_t n, size_t rowwise, float* scratch,
                  int threads) {
   if (rowwise == 0) {
@@ -142,20 +146,29 @@ void Session::step(std::span<const SequenceChunk> chunks, float* out) {
   size_t rows = 0;
   for (const SequenceChunk& c : chunks) {
     check_tokens(c.tokens, c.seq);
-    for (const Segment& s : segments_)
-      if (s.seq == c.seq) throw FormatError("sequence " + std::to_string(c.seq) + " appears twice in one step");
-    if (rows + c.tokens.size() > max_batch_)
-      throw FormatError("a step of more than " + std::to_string(max_batch_) + " tokens");
-    std::copy(c.tokens.begin(), c.tokens.end(), step_tokens_.begin() + static_cast<std::ptrdiff_t>(rows));
-    if (c.want_logits) logit_segments_.push_back(segments_.size());
-    segments_.push_back({c.seq, positions_[c.seq], rows, c.tokens.size()});
+    for (const SequenceChunk& d : chunks)
+      if (&d != &c && d.seq == c.seq) throw FormatError("sequence " + std::to_string(c.seq) + " appears twice in one step");
     rows += c.tokens.size();
   }
+  if (rows > max_batch_) throw FormatError("a step of more than " + std::to_string(max_batch_) + " tokens");
   if (rows == 0) return;
-  // Leading one-token chunks (decode rows) run through the one-token kernels.
+  // Rows of short chunks (decode tokens, short prompt tails) first: they go through the one-token kernels, the
+  // rest through GEMM. Which route a chunk takes depends only on its own length, never on its neighbours.
+  rows = 0;
   rowwise_rows_ = 0;
-  while (rowwise_rows_ < segments_.size() && rowwise_rows_ < kRowwiseMaxRows && segments_[rowwise_rows_].n == 1)
-    ++rowwise_rows_;
+  for (int pass = 0; pass < 2; ++pass)
+    for (const SequenceChunk& c : chunks) {
+      const bool short_chunk = c.tokens.size() <= kRowwiseChunkRows;
+      if (short_chunk != (pass == 0)) continue;
+      std::copy(c.tokens.begin(), c.tokens.end(), step_tokens_.begin() + static_cast<std::ptrdiff_t>(rows));
+      segments_.push_back({c.seq, positions_[c.seq], rows, c.tokens.size()});
+      rows += c.tokens.size();
+      if (short_chunk) rowwise_rows_ = rows;
+    }
+  for (const SequenceChunk& c : chunks)  // logits in chunk order
+    if (c.want_logits)
+      for (size_t i = 0; i < segments_.size(); ++i)
+        if (segments_[i].seq == c.seq) logit_segments_.push_back(i);
   forward(step_tokens_.data(), segments_, out, false, logit_segments_);
   rowwise_rows_ = 0;
 }
@@ -242,7 +255,7 @@ void Session::forward(const int32_t* tokens, std::span<const Segment> segments, 
   const MatvecTask head[] = {{&w.output, out}};
   // Last-row logits come from the one-token kernels (as they always did for one row), so a sequence's logits in a
   // step are those it gets alone.
-  if (n_out > 0) linear_rows(head, xn_.data(), n_out, all_rows ? 0 : std::min(n_out, kRowwiseMaxRows), scratch, threads);
+  if (n_out > 0) linear_rows(head, xn_.data(), n_out, all_rows ? 0 : n_out, scratch, threads);
 }
 
 }  // namespace edt

@@ -163,8 +163,13 @@ int cmd_serve(int argc, char** argv) {
   server.set_draining();
   scheduler->drain();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(drain_s);
-  while (std::chrono::steady_clock::now() < deadline && (!scheduler->idle() || server.active_generations() > 0))
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  bool second_signal = false;
+  while (!second_signal && std::chrono::steady_clock::now() < deadline &&
+         (!scheduler->idle() || server.active_generations() > 0)) {
+    const timespec wait{0, 20'000'000};  // 20 ms; a second signal ends the drain at once
+    second_signal = sigtimedwait(&stop_signals, nullptr, &wait) > 0;
+  }
+  if (second_signal) std::fprintf(stderr, "edt serve: second signal: stopping now\n");
   const bool clean = scheduler->idle() && server.active_generations() == 0;
   if (!clean) {  // what is left ends as cancelled (streams get an error event), so the stop below waits on nothing
     scheduler->cancel_all();

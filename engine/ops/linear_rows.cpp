@@ -5,20 +5,17 @@
 #include <algorithm>
 #include <array>
 #include <cassert>
-#include <stdexcept>
-#include <string>
 
 namespace edt {
 
 namespace {
+
 // Weight rows per block: a multiple of the kernels' 4-row groups, small enough that a block of the widest matrix
 // (a few KiB per row) stays in L1/L2 while every token passes over it.
 constexpr size_t kBlockRows = 16;
-}  // namespace
 
-void matvec_rows_group(std::span<const MatvecTask> tasks, const float* x, size_t n, void* scratch, int n_threads) {
-  if (tasks.empty() || n == 0) return;
-  if (n > kRowwiseMaxRows) throw std::invalid_argument("matvec_rows_group: " + std::to_string(n) + " rows, more than kRowwiseMaxRows");
+// Rows first .. first+n-1 of X (n <= kRowwiseMaxRows).
+void run_rows(std::span<const MatvecTask> tasks, const float* x, size_t first, size_t n, void* scratch, int n_threads) {
   const size_t cols = tasks[0].w->cols;
   size_t work = 0;
   bool any_quant = false;
@@ -31,7 +28,8 @@ void matvec_rows_group(std::span<const MatvecTask> tasks, const float* x, size_t
   if (any_quant) {
     const size_t bytes = activations_q8_bytes(cols);
     for (size_t r = 0; r < n; ++r)
-      xq[r] = quantize_activations(x + r * cols, static_cast<uint8_t*>(scratch) + r * bytes, cols, tasks[0].w->isa);
+      xq[r] = quantize_activations(x + (first + r) * cols, static_cast<uint8_t*>(scratch) + r * bytes, cols,
+                                   tasks[0].w->isa);
   }
   // The row partition of matvec_group (cut at multiples of 4), so every output row comes from the same kernel call
   // shape as when its token runs alone.
@@ -43,9 +41,9 @@ void matvec_rows_group(std::span<const MatvecTask> tasks, const float* x, size_t
       for (size_t b = begin; b < end; b += kBlockRows) {
         const size_t rows = std::min(kBlockRows, end - b);
         for (size_t r = 0; r < n; ++r) {
-          float* y = t.y + r * w.rows + b;
+          float* y = t.y + (first + r) * w.rows + b;
           if (w.quant_rows) w.quant_rows(w.row(b), w.row_bytes, xq[r], y, rows, cols);
-          else w.dot_rows(w.row(b), w.row_bytes, x + r * cols, y, rows, cols);
+          else w.dot_rows(w.row(b), w.row_bytes, x + (first + r) * cols, y, rows, cols);
         }
       }
     }
@@ -57,6 +55,15 @@ void matvec_rows_group(std::span<const MatvecTask> tasks, const float* x, size_t
   }
 #pragma omp parallel num_threads(n_threads)
   run_part(static_cast<size_t>(omp_get_thread_num()), static_cast<size_t>(omp_get_num_threads()));
+}
+
+}  // namespace
+
+void matvec_rows_group(std::span<const MatvecTask> tasks, const float* x, size_t n, void* scratch, int n_threads) {
+  if (tasks.empty()) return;
+  // kRowwiseMaxRows rows at a time (the activation views of one group); each group reads W once.
+  for (size_t first = 0; first < n; first += kRowwiseMaxRows)
+    run_rows(tasks, x, first, std::min(kRowwiseMaxRows, n - first), scratch, n_threads);
 }
 
 }  // namespace edt

@@ -11,9 +11,10 @@
 
 namespace edt {
 
+// Rows per pass over W (the activation views one pass holds); more rows take several passes.
 inline constexpr size_t kRowwiseMaxRows = 16;
 
-// For each task, y (n, w->rows) = X (n, cols) · Wᵀ, n <= kRowwiseMaxRows. scratch: n * activations_q8_bytes(cols)
+// For each task, y (n, w->rows) = X (n, cols) · Wᵀ. scratch: min(n, kRowwiseMaxRows) * activations_q8_bytes(cols)
 // bytes (when a matrix is Q8_0 / Q4_0).
 void matvec_rows_group(std::span<const MatvecTask> tasks, const float* x, size_t n, void* scratch, int n_threads);
 
