@@ -1,5 +1,6 @@
 #include "engine/generate.h"
 
+#include <algorithm>
 #include <chrono>
 #include <vector>
 
@@ -47,7 +48,9 @@ GenerationStats generate(Session& session, SamplerChain& chain, const Tokenizer&
     chain.accept(token);
     if (st.generated == 0) st.first_token_seconds = seconds_since(start);
     ++st.generated;
-    if (options.stop_at_eos && token == tokenizer.eos_id()) {
+    const bool stop_token = options.stop_tokens && std::find(options.stop_tokens->begin(), options.stop_tokens->end(),
+                                                             token) != options.stop_tokens->end();
+    if ((options.stop_at_eos && token == tokenizer.eos_id()) || stop_token) {
       st.stop = StopReason::EndOfText;
       break;
     }

@@ -6,6 +6,7 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "engine/session.h"
 #include "sampling/chain.h"
@@ -32,6 +33,8 @@ struct GenerationStats {
 struct GenerateOptions {
   size_t max_new_tokens = 0;          // 0: until EOS or the context is full
   bool stop_at_eos = true;
+  // More tokens that end the text like EOS (a chat template's end-of-turn tokens); not passed to on_token.
+  const std::vector<int32_t>* stop_tokens = nullptr;
   const std::atomic<bool>* interrupt = nullptr;  // set from a signal handler to stop after the current token
 };
 

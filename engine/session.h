@@ -54,6 +54,11 @@ class Session {
   void reset() { positions_[0] = 0; }  // forget the conversation (the cache is overwritten as it is refilled)
   // Keeps the first pos tokens of a sequence and forgets the rest (a cached prefix shared by the next request).
   void truncate(uint32_t seq, uint32_t pos);
+  // Sequence 0 (a chat): keep only the first pos positions (a chat rewinds to the prefix its next prompt shares
+  // with the cache); the rows past pos are overwritten as the session continues. pos >= pos() changes nothing.
+  void truncate(uint32_t pos) {
+    if (pos < positions_[0]) positions_[0] = pos;
+  }
   void set_threads(int n);
   const Model& model() const { return *model_; }
 

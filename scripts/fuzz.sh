@@ -16,6 +16,7 @@ seed_dir() {  # target -> seed files
     fuzz_sentencepiece) find tests/data -name 'tokenizer.model' -size -600k; echo tests/data/stories260K/tok512.model ;;
     fuzz_hf_config) find tests/data models -name 'config*.json' ;;
     fuzz_serve_request) find tests/fuzz/seeds/serve -type f ;;
+    fuzz_jinja) find tests/data/chat/templates -name '*.jinja' ;;
   esac
 }
 for bin in build-fuzz/fuzz_*; do

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "serve/api_error.h"
-#include "tokenizer/jinja/error.h"
+#include "tokenizer/chat_tokens.h"
 
 namespace edt::serve {
 
@@ -135,21 +135,17 @@ std::vector<int32_t> chat_prompt(const json& j, const RequestContext& ctx) {
     }
     messages.push_back({r == "developer" ? "system" : r, std::move(text)});
   }
-  ChatRenderOptions ro;
+  ChatRenderOptions ro = ctx.render_options;
   ro.add_generation_prompt = true;
-  if (!ctx.bos_text.empty()) ro.bos_token = ctx.bos_text;
-  if (!ctx.eos_text.empty()) ro.eos_token = ctx.eos_text;
-  std::string text;
+  ChatPrompt prompt;
   try {
-    text = ctx.chat_template->render(messages, ro);
+    prompt = ctx.chat_template->render_prompt(messages, ro);
   } catch (const std::exception& e) {  // raise_exception in the template (e.g. roles not alternating), or a limit
     throw ApiError(400, std::string("the chat template refused the conversation: ") + e.what(), "messages",
                    "template_error");
   }
-  EncodeOptions eo;
-  eo.add_bos = false;        // the template writes the BOS text itself when the model wants one
-  eo.parse_special = true;   // the template's control-token texts become their tokens
-  return ctx.tokenizer->encode(text, eo);
+  // Special tokens come only from the template's own text: a user who writes "<|im_end|>" gets it as text.
+  return tokenize_chat_prompt(*ctx.tokenizer, prompt);
 }
 
 void read_sampling(const json& j, const RequestContext& ctx, GenerationRequest& r) {

@@ -35,7 +35,7 @@ struct RequestContext {
   uint32_t n_ctx = 0;
   size_t default_max_tokens = 0;           // 0: up to the context
   const ChatTemplate* chat_template = nullptr;  // null: /v1/chat/completions is refused
-  std::string bos_text, eos_text;          // passed to the template
+  ChatRenderOptions render_options;        // bos/eos texts passed to the template (chat_options_for())
   uint64_t random_seed = 0;                // used when the request has no seed
 };
 

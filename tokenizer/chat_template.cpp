@@ -22,7 +22,7 @@ ChatTemplate ChatTemplate::builtin(const std::string& name) {
 
 std::vector<std::string> ChatTemplate::builtin_template_names() { return builtin_chat_template_names(); }
 
-std::string ChatTemplate::render_value(const jinja::Value& messages, const ChatRenderOptions& options) const {
+jinja::RenderResult ChatTemplate::render_value(const jinja::Value& messages, const ChatRenderOptions& options) const {
   jinja::Dict vars;
   vars.set("messages", messages);
   vars.set("tools", jinja::Value::none());
@@ -32,37 +32,59 @@ std::string ChatTemplate::render_value(const jinja::Value& messages, const ChatR
   if (options.eos_token) vars.set("eos_token", jinja::Value(*options.eos_token));
   jinja::RenderOptions ro;
   ro.now = options.now;
-  return template_.render(vars, ro);
+  return template_.render_with_spans(vars, ro);
 }
 
-std::string ChatTemplate::render(const std::vector<ChatMessage>& messages, const ChatRenderOptions& options) const {
+jinja::Value ChatTemplate::messages_value(const std::vector<ChatMessage>& messages) {
   jinja::List list;
   list.reserve(messages.size());
   for (const ChatMessage& m : messages) {
     jinja::Dict d;
-    d.set("role", jinja::Value(m.role));
-    d.set("content", jinja::Value(m.content));
+    d.set("role", jinja::Value::data_string(m.role));
+    d.set("content", jinja::Value::data_string(m.content));
     list.emplace_back(std::move(d));
   }
-  return render_value(jinja::Value(std::move(list)), options);
+  return jinja::Value(std::move(list));
+}
+
+std::string ChatTemplate::render(const std::vector<ChatMessage>& messages, const ChatRenderOptions& options) const {
+  return render_value(messages_value(messages), options).text;
+}
+
+ChatPrompt ChatTemplate::render_prompt(const std::vector<ChatMessage>& messages,
+                                       const ChatRenderOptions& options) const {
+  jinja::RenderResult r = render_value(messages_value(messages), options);
+  ChatPrompt p;
+  p.text = std::move(r.text);
+  for (const jinja::DataSpan& d : r.data_spans) p.content_spans.emplace_back(d.begin, d.end);
+  return p;
 }
 
 std::string ChatTemplate::render_json(const nlohmann::json& messages, const ChatRenderOptions& options) const {
-  return render_value(jinja::Value::from_json(messages), options);
+  return render_value(jinja::Value::from_json(messages, true), options).text;
 }
 
-std::vector<ChatMessage> read_chat_messages(const nlohmann::json& j, const std::string& source) {
+std::string ChatTemplate::render_json(const nlohmann::ordered_json& messages, const ChatRenderOptions& options) const {
+  return render_value(jinja::Value::from_json(messages, true), options).text;
+}
+
+ChatPrompt ChatTemplate::render_prompt_json(const nlohmann::ordered_json& messages,
+                                            const ChatRenderOptions& options) const {
+  jinja::RenderResult r = render_value(jinja::Value::from_json(messages, true), options);
+  ChatPrompt p;
+  p.text = std::move(r.text);
+  for (const jinja::DataSpan& d : r.data_spans) p.content_spans.emplace_back(d.begin, d.end);
+  return p;
+}
+
+void check_chat_messages(const nlohmann::ordered_json& j, const std::string& source) {
   if (!j.is_array()) throw FormatError(source + ": expected a JSON list of {\"role\", \"content\"} messages");
-  std::vector<ChatMessage> out;
   for (size_t i = 0; i < j.size(); ++i) {
     const auto& m = j[i];
     const std::string where = source + ": message " + std::to_string(i);
     if (!m.is_object()) throw FormatError(where + " is not an object");
     if (!m.contains("role") || !m["role"].is_string()) throw FormatError(where + " has no string 'role'");
-    if (!m.contains("content") || !m["content"].is_string()) throw FormatError(where + " has no string 'content'");
-    out.push_back({m["role"].get<std::string>(), m["content"].get<std::string>()});
   }
-  return out;
 }
 
 std::tm parse_date(const std::string& text) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "tokenizer/vocab_data.h"
@@ -31,6 +32,13 @@ class Tokenizer {
   static std::unique_ptr<Tokenizer> from_path(const std::string& path);
 
   std::vector<int32_t> encode(std::string_view text, const EncodeOptions& options) const;
+  // A chat prompt: special-token texts are parsed as special tokens everywhere except inside the byte ranges
+  // [first, second) of `literal` (sorted, not overlapping: the message contents), where they stay text. The text
+  // between special tokens is encoded whole, as encode() does. options.parse_special is ignored.
+  // (special_split.cpp)
+  std::vector<int32_t> encode_with_literal_spans(std::string_view text,
+                                                 const std::vector<std::pair<size_t, size_t>>& literal,
+                                                 const EncodeOptions& options) const;
   // Ids -> text; control tokens (BOS, EOS) are left out unless keep_special.
   std::string decode(const std::vector<int32_t>& ids, bool keep_special = false) const;
   // The bytes one token stands for (possibly part of a UTF-8 character); "" for control tokens unless keep_special.

@@ -43,6 +43,10 @@ int cmd_inspect(int argc, char** argv) {
     }
     std::printf("  %3zu  %-44s %-16s %s\n", i + 1, key.c_str(), value.type_name().c_str(), text.c_str());
   }
+  // The chat template in full: the table above shortens it, and a template is read line by line.
+  if (const auto chat_template = gguf.get_string("tokenizer.chat_template"))
+    std::printf("\nchat template (tokenizer.chat_template, %zu bytes):\n%s\n", chat_template->size(),
+                chat_template->c_str());
   std::printf("\ntensors:\n");
   uint64_t total = 0;
   for (size_t i = 0; i < gguf.tensors.size(); ++i) {

@@ -8,11 +8,13 @@
 #include <iostream>
 #include <sstream>
 
+#include "engine/chat_session.h"
 #include "engine/generate.h"
 #include "tools/args.h"
 #include "tools/commands.h"
 #include "tools/model_loader.h"
 #include "tools/cache_flags.h"
+#include "tools/chat_flags.h"
 #include "tools/sampling_flags.h"
 #include "weights/error.h"
 
@@ -46,6 +48,8 @@ int cmd_run(int argc, char** argv) {
       {{"-c", "--ctx-size"}, true, "context length (default: the model's, at most 4096)"},
       {{"-t", "--threads"}, true, "threads (default: the number of physical cores)"},
       {{"-i", "--interactive"}, false, "read prompts line by line; the conversation stays in the KV cache"},
+      {{"--chat", "-cnv"}, false, "one chat turn: the prompt is the user's message, laid out by the chat template"},
+      {{"--system"}, true, "with --chat: the system message"},
       {{"--special"}, false, "parse special-token texts like <|begin_of_text|> in the prompt"},
       {{"--no-display-prompt"}, false, "do not echo the prompt"},
       {{"--verbose"}, false, "print the model, the chain and each token's entropy and temperature to stderr"},
@@ -53,6 +57,7 @@ int cmd_run(int argc, char** argv) {
   };
   for (FlagSpec& s : sampling_flag_specs()) specs.push_back(std::move(s));
   for (FlagSpec& s : cache_flag_specs()) specs.push_back(std::move(s));
+  for (FlagSpec& s : chat_template_flag_specs()) specs.push_back(std::move(s));
   Args args("run", specs, argc, argv, 2);
   if (args.has("--help")) {
     std::printf(
@@ -62,7 +67,9 @@ int cmd_run(int argc, char** argv) {
         "full vocabulary, with T0 = --temp = 0.8, N = 0.8 and θ = 1.0 (the paper's N). Confident steps are sampled\n"
         "nearly greedily and uncertain ones near T0, which keeps quality without losing diversity; the chain is\n"
         "then just EDT -> draw, which runs as one fused pass over the vocabulary. --temp 0 is greedy.\n"
-        "--no-edt gives llama.cpp's default chain (top-k 40, top-p 0.95, min-p 0.05, temperature 0.8).\n\n%s",
+        "--no-edt gives llama.cpp's default chain (top-k 40, top-p 0.95, min-p 0.05, temperature 0.8).\n"
+        "--chat (-cnv) answers the prompt as one chat turn with the model's chat template (or --chat-template)\n"
+        "and stops at the end of the turn; edt chat is the interactive conversation.\n\n%s",
         Args::usage(specs).c_str());
     return 0;
   }
@@ -100,6 +107,27 @@ int cmd_run(int argc, char** argv) {
     std::fprintf(stderr, "model %s: %u layers, dim %u, vocab %u, context %u | %s kernels | chain: %s\n",
                  model->source().c_str(), model->hparams().n_layer, model->hparams().n_embd, model->hparams().n_vocab,
                  session.n_ctx(), isa_name(model->isa()), chain->describe().c_str());
+
+  if (args.has("--chat")) {
+    if (interactive) throw UsageError("run: --chat is one turn; for a conversation use 'edt chat'");
+    ModelChatSetup setup = chat_setup_for_model(args, model->gguf(), *tokenizer, args.require("-m"));
+    ChatSession chat(session, *chain, *tokenizer, std::move(setup.chat_template), setup.render_options,
+                     setup.end_of_turn);
+    if (auto system = args.get("--system")) chat.set_system(*system);
+    std::signal(SIGINT, on_sigint);
+    const ChatTurnStats st = chat.user_turn(prompt, n_predict < 0 ? 0 : static_cast<size_t>(n_predict), &g_interrupt,
+                                            [](const std::string& text) {
+                                              std::fwrite(text.data(), 1, text.size(), stdout);
+                                              std::fflush(stdout);
+                                            });
+    if (st.context_full && st.generation.generated == 0)
+      throw UsageError("run: the chat prompt is " + std::to_string(st.prompt_tokens) + " tokens, the context holds " +
+                       std::to_string(session.n_ctx()));
+    std::fputs("\n", stdout);
+    print_summary(st.generation, sp.seed, threads);
+    return st.generation.stop == StopReason::Interrupted ? 130 : 0;
+  }
+  if (args.has("--system")) throw UsageError("run: --system needs --chat");
 
   EncodeOptions eo;
   eo.parse_special = args.has("--special");

@@ -6,13 +6,13 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "serve/http_server.h"
 #include "serve/scheduler.h"
 #include "tokenizer/chat_template.h"
+#include "tokenizer/chat_tokens.h"
+#include "tools/chat_flags.h"
 #include "tools/args.h"
 #include "tools/cache_flags.h"
 #include "tools/commands.h"
@@ -22,37 +22,6 @@
 
 namespace edt {
 namespace {
-
-// End of text and end of turn: EOS, the file's EOT, and the known end-of-turn texts that are control tokens.
-std::vector<int32_t> end_tokens(const Model& model, const Tokenizer& tok) {
-  std::vector<int32_t> ids;
-  auto add = [&](int64_t id) {
-    if (id >= 0 && static_cast<size_t>(id) < tok.n_vocab() && std::find(ids.begin(), ids.end(), id) == ids.end())
-      ids.push_back(static_cast<int32_t>(id));
-  };
-  add(tok.eos_id());
-  if (auto eot = model.gguf().get_uint("tokenizer.ggml.eot_token_id")) add(static_cast<int64_t>(*eot));
-  for (const char* text : {"<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "</s>", "<|endoftext|>"}) {
-    const int32_t id = tok.find_token(text);
-    if (id >= 0 && tok.is_control(id)) add(id);
-  }
-  return ids;
-}
-
-std::unique_ptr<ChatTemplate> chat_template_of(const Args& args, const Model& model) {
-  if (args.has("--chat-template") && args.has("--chat-template-file"))
-    throw UsageError("give --chat-template or --chat-template-file, not both");
-  if (auto name = args.get("--chat-template")) return std::make_unique<ChatTemplate>(ChatTemplate::builtin(*name));
-  if (auto file = args.get("--chat-template-file")) {
-    std::ifstream in(*file, std::ios::binary);
-    if (!in) throw FormatError(*file + ": cannot open the chat template");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return std::make_unique<ChatTemplate>(ss.str());
-  }
-  if (auto source = model.gguf().get_string("tokenizer.chat_template")) return std::make_unique<ChatTemplate>(*source);
-  return nullptr;
-}
 
 }  // namespace
 
@@ -71,10 +40,9 @@ int cmd_serve(int argc, char** argv) {
       {{"--alias"}, true, "the model name /v1/models lists (default: the file name)"},
       {{"--max-body"}, true, "largest request body in bytes; larger ones get 413 (default 1048576)"},
       {{"--drain-timeout"}, true, "seconds SIGTERM waits for running requests (default 30)"},
-      {{"--chat-template"}, true, "built-in template for /v1/chat/completions (chatml, llama3, ...)"},
-      {{"--chat-template-file"}, true, "Jinja chat template file (default: the model's tokenizer.chat_template)"},
       {{"-h", "--help"}, false, "this help"},
   };
+  for (FlagSpec& s : chat_template_flag_specs()) specs.push_back(std::move(s));
   for (FlagSpec& s : cache_flag_specs()) specs.push_back(std::move(s));
   Args args("serve", specs, argc, argv, 2);
   if (args.has("--help")) {
@@ -124,11 +92,17 @@ int cmd_serve(int argc, char** argv) {
   std::shared_ptr<Model> model;
   std::unique_ptr<Tokenizer> tokenizer;
   std::unique_ptr<ChatTemplate> chat;
+  std::string template_origin;
   std::unique_ptr<serve::Scheduler> scheduler;
   try {
     model = load_model_any(model_path);
     tokenizer = tokenizer_of(*model);
-    chat = chat_template_of(args, *model);
+    // /v1/chat/completions needs a template: the flags' or the model's; without one it answers 400.
+    if (args.has("--chat-template") || args.has("--chat-template-file") || gguf_chat_template(model->gguf())) {
+      ModelChatSetup setup = chat_setup_for_model(args, model->gguf(), *tokenizer, model_path);
+      chat = std::make_unique<ChatTemplate>(std::move(setup.chat_template));
+      template_origin = setup.template_origin;
+    }
     serve::SchedulerOptions sched;
     sched.n_slots = n_slots;
     sched.max_queue = max_queue;
@@ -137,7 +111,7 @@ int cmd_serve(int argc, char** argv) {
     sched.session.n_ctx = static_cast<uint32_t>(
         args.get_int("-c", std::min<uint32_t>(model->hparams().n_ctx_train, 4096), 8, 1 << 24));
     sched.prefill_chunk = static_cast<uint32_t>(args.get_int("-b", 512, 1, 1 << 16));
-    sched.end_tokens = end_tokens(*model, *tokenizer);
+    sched.end_tokens = end_of_turn_tokens(*tokenizer, gguf_eot_token_id(model->gguf(), tokenizer->n_vocab()));
     scheduler = std::make_unique<serve::Scheduler>(model, *tokenizer, sched, metrics);
   } catch (...) {
     server.stop();
@@ -150,12 +124,11 @@ int cmd_serve(int argc, char** argv) {
   ctx.n_ctx = scheduler->n_ctx();
   ctx.default_max_tokens = n_predict < 0 ? 0 : static_cast<size_t>(n_predict);
   ctx.chat_template = chat.get();
-  if (tokenizer->bos_id() >= 0) ctx.bos_text = tokenizer->vocab().tokens[static_cast<size_t>(tokenizer->bos_id())];
-  if (tokenizer->eos_id() >= 0) ctx.eos_text = tokenizer->vocab().tokens[static_cast<size_t>(tokenizer->eos_id())];
+  ctx.render_options = chat_options_for(*tokenizer);
   server.set_ready(scheduler.get(), ctx);
-  std::fprintf(stderr, "edt serve: ready: %s, %u slots x %u tokens of context, %d threads, %s kernels%s\n",
+  std::fprintf(stderr, "edt serve: ready: %s, %u slots x %u tokens of context, %d threads, %s kernels, chat: %s\n",
                so.model_name.c_str(), n_slots, ctx.n_ctx, threads, isa_name(model->isa()),
-               chat ? "" : " (no chat template: /v1/chat/completions refused; see --chat-template)");
+               chat ? template_origin.c_str() : "no template (/v1/chat/completions refused; see --chat-template)");
 
   int sig = 0;
   sigwait(&stop_signals, &sig);

@@ -20,6 +20,8 @@ struct Command {
 
 const Command kCommands[] = {
     {"run", edt::cmd_run, "generate text from a prompt, EDT sampling by default (-m MODEL -p TEXT)"},
+    {"chat", edt::cmd_chat, "interactive multi-turn chat with the model's chat template (-m MODEL)"},
+    {"template", edt::cmd_template, "render a conversation with a chat template, byte for byte (--messages F)"},
     {"profile", edt::cmd_profile, "the sampler's cost per token and stage, on a model or synthetic logits"},
     {"eval", edt::cmd_eval, "quality-diversity of EDT against fixed temperature on held-out text"},
     {"bench", edt::cmd_bench, "prompt processing and generation speed, with the read-bandwidth limit"},

@@ -1,4 +1,5 @@
 #include "weights/converter.h"
+#include "weights/hf_chat_template.h"
 
 #include <cmath>
 #include <cstring>
@@ -121,6 +122,7 @@ Conversion convert_hf(const std::string& dir, const ConvertOptions& opt) {
   c.matrix_type = opt.out_type.value_or(source_float_type(embed.dtype));
   write_llama_hparams(c.writer, hp, opt.name.empty() ? root.filename().string() : opt.name, c.matrix_type);
   vocab.write_to(c.writer);
+  if (const auto chat_template = read_hf_chat_template(dir)) c.writer.set_string("tokenizer.chat_template", *chat_template);
 
   const uint64_t q_rows = uint64_t{hp.n_head} * hp.head_dim, kv_rows = uint64_t{hp.n_head_kv} * hp.head_dim;
   // Adds HF tensor `src` as GGUF `dst` after checking its shape against the config (PyTorch order: out, in).

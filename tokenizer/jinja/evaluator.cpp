@@ -61,14 +61,14 @@ void Evaluator::check_items(size_t items, SourcePos pos) const {
     fail_limit(pos, "a list would exceed " + std::to_string(options_.limits.max_list_items) + " items");
 }
 
-std::string Evaluator::render(const Program& program, const Dict& variables) {
+RenderResult Evaluator::render(const Program& program, const Dict& variables) {
   add_globals(globals_);
   auto root = std::make_shared<Scope>();
   for (const auto& [k, v] : variables.items()) root->vars[k] = v;
   // The template's own top-level variables live in a scope above the passed ones, as Jinja's context does.
   scope_ = std::make_shared<Scope>();
   scope_->parent = root;
-  std::string out;
+  RenderResult out;
   out_ = &out;
   exec_body(program.body);
   out_ = nullptr;
@@ -76,14 +76,29 @@ std::string Evaluator::render(const Program& program, const Dict& variables) {
   return out;
 }
 
-void Evaluator::write(const std::string& s, SourcePos pos) {
-  check_size(out_->size() + s.size(), pos);
-  out_->append(s);
+void Evaluator::write(const Value& v, SourcePos pos) {
+  const std::string text = v.is_string() ? std::string() : v.str();
+  const std::string& s = v.is_string() ? v.as_string() : text;
+  check_size(out_->text.size() + s.size(), pos);
+  const size_t base = out_->text.size();
+  out_->text.append(s);
+  if (v.is_string()) {
+    if (const DataSpans* spans = v.data_spans())
+      for (const DataSpan& d : *spans) out_->data_spans.push_back({base + d.begin, base + d.end});
+  } else if (!s.empty() && contains_data(v)) {
+    out_->data_spans.push_back({base, base + s.size()});  // a printed list or dict holding data
+  }
+  // Adjacent spans merge, so the list stays short however many pieces a message is printed in.
+  DataSpans& spans = out_->data_spans;
+  while (spans.size() >= 2 && spans[spans.size() - 2].end == spans.back().begin) {
+    spans[spans.size() - 2].end = spans.back().end;
+    spans.pop_back();
+  }
 }
 
-std::string Evaluator::capture(const std::vector<NodePtr>& body) {
-  std::string buffer;
-  std::string* saved = out_;
+Value Evaluator::capture(const std::vector<NodePtr>& body) {
+  RenderResult buffer;
+  RenderResult* saved = out_;
   out_ = &buffer;
   try {
     exec_body(body);
@@ -92,7 +107,7 @@ std::string Evaluator::capture(const std::vector<NodePtr>& body) {
     throw;
   }
   out_ = saved;
-  return buffer;
+  return Value::string_with_spans(std::move(buffer.text), std::move(buffer.data_spans));
 }
 
 Evaluator::Flow Evaluator::exec_body(const std::vector<NodePtr>& body) {
@@ -107,17 +122,13 @@ Evaluator::Flow Evaluator::exec(const Node& n) {
   pos_ = n.pos;
   step(n.pos);
   switch (n.kind) {
-    case NodeKind::Text: write(n.text, n.pos); break;
-    case NodeKind::Output: {
-      const Value v = eval(*n.expr);
-      write(v.str(), n.pos);
-      break;
-    }
+    case NodeKind::Text: write(Value(n.text), n.pos); break;
+    case NodeKind::Output: write(eval(*n.expr), n.pos); break;
     case NodeKind::If: return eval(*n.expr).truthy() ? exec_body(n.body) : exec_body(n.else_body);
     case NodeKind::For: exec_for(n); break;
     case NodeKind::Set: exec_set(n); break;
     case NodeKind::SetBlock: {
-      Value v(capture(n.body));
+      Value v = capture(n.body);
       if (n.expr) v = eval_filter(*n.expr, &v);
       assign(n.targets[0], std::move(v));
       break;
@@ -133,12 +144,12 @@ Evaluator::Flow Evaluator::exec(const Node& n) {
       const Expr& call = *n.expr;
       CallArgs args = eval_args(call, 1, "macro call");
       args.kwargs.emplace_back("caller", caller);
-      write(call_and_check(call, args).str(), n.pos);
+      write(call_and_check(call, args), n.pos);
       break;
     }
     case NodeKind::FilterBlock: {
-      const Value body(capture(n.body));
-      write(eval_filter(*n.expr, &body).str(), n.pos);
+      const Value body = capture(n.body);
+      write(eval_filter(*n.expr, &body), n.pos);
       break;
     }
     case NodeKind::Break: return Flow::Break;
@@ -166,7 +177,10 @@ std::vector<Value> Evaluator::iterate(const Value& v, SourcePos pos) {
       const std::string& s = v.as_string();
       const std::vector<size_t> offsets = code_point_offsets(s);
       items.reserve(offsets.size() - 1);
-      for (size_t i = 0; i + 1 < offsets.size(); ++i) items.emplace_back(s.substr(offsets[i], offsets[i + 1] - offsets[i]));
+      for (size_t i = 0; i + 1 < offsets.size(); ++i) {
+        Value ch(s.substr(offsets[i], offsets[i + 1] - offsets[i]));
+        items.push_back(v.has_data() ? mark_as_data(ch) : ch);
+      }
       break;
     }
     default: fail(pos, std::string("'") + v.type_name() + "' object is not iterable");
@@ -211,29 +225,33 @@ void Evaluator::exec_for(const Node& n) {
     return;
   }
   const auto length = static_cast<int64_t>(items.size());
+  // One cycle() for the whole loop, reading the current index, so an iteration allocates no function.
+  auto index = std::make_shared<int64_t>(0);
+  const Value cycle = Value::function("loop.cycle", [index](Evaluator& ev, CallArgs& args) -> Value {
+    if (args.positional.empty()) ev.fail(args.pos, "loop.cycle() needs at least one value");
+    return args.positional[static_cast<size_t>(*index) % args.positional.size()];
+  });
   for (int64_t i = 0; i < length; ++i) {
     step(n.pos);
+    *index = i;
     scope_ = std::make_shared<Scope>();
     scope_->parent = outer;
     Flow flow;
     try {
       bind_targets(*scope_, items[static_cast<size_t>(i)]);
       Dict loop;
-      loop.set("index0", Value(i));
-      loop.set("index", Value(i + 1));
-      loop.set("revindex0", Value(length - i - 1));
-      loop.set("revindex", Value(length - i));
-      loop.set("first", Value(i == 0));
-      loop.set("last", Value(i == length - 1));
-      loop.set("length", Value(length));
-      loop.set("depth", Value(1));
-      loop.set("depth0", Value(0));
-      if (i > 0) loop.set("previtem", items[static_cast<size_t>(i - 1)]);
-      if (i + 1 < length) loop.set("nextitem", items[static_cast<size_t>(i + 1)]);
-      loop.set("cycle", Value::function("loop.cycle", [i](Evaluator& ev, CallArgs& args) -> Value {
-        if (args.positional.empty()) ev.fail(args.pos, "loop.cycle() needs at least one value");
-        return args.positional[static_cast<size_t>(i) % args.positional.size()];
-      }));
+      loop.append_new("index0", Value(i));
+      loop.append_new("index", Value(i + 1));
+      loop.append_new("revindex0", Value(length - i - 1));
+      loop.append_new("revindex", Value(length - i));
+      loop.append_new("first", Value(i == 0));
+      loop.append_new("last", Value(i == length - 1));
+      loop.append_new("length", Value(length));
+      loop.append_new("depth", Value(1));
+      loop.append_new("depth0", Value(0));
+      if (i > 0) loop.append_new("previtem", items[static_cast<size_t>(i - 1)]);
+      if (i + 1 < length) loop.append_new("nextitem", items[static_cast<size_t>(i + 1)]);
+      loop.append_new("cycle", cycle);
       scope_->vars["loop"] = Value(std::move(loop));
       flow = exec_body(n.body);
     } catch (...) {
@@ -252,6 +270,8 @@ void Evaluator::exec_set(const Node& n) {
     if (target.kind() != Kind::Namespace)
       fail(n.pos, "cannot assign attribute '" + n.attr + "' on '" + n.targets[0] +
                       "': only a namespace() object has assignable attributes");
+    if (contains_namespace(v))
+      fail(n.pos, "a namespace cannot be stored in a namespace attribute");
     target.namespace_attrs().set(n.attr, std::move(v));
     return;
   }
@@ -287,11 +307,11 @@ Value Evaluator::call_macro(const Node& macro, const std::weak_ptr<Scope>& defin
     fail(args.pos, name + " takes " + std::to_string(macro.targets.size()) + " arguments, got " +
                        std::to_string(args.positional.size()));
   const std::shared_ptr<Scope> saved = scope_;
-  std::string* saved_out = out_;
+  RenderResult* saved_out = out_;
   scope_ = std::make_shared<Scope>();
   scope_->parent = parent;
   ++call_depth_;
-  std::string buffer;
+  RenderResult buffer;
   out_ = &buffer;
   try {
     for (const auto& [k, v] : args.kwargs) {
@@ -319,7 +339,7 @@ Value Evaluator::call_macro(const Node& macro, const std::weak_ptr<Scope>& defin
   scope_ = saved;
   out_ = saved_out;
   --call_depth_;
-  return Value(std::move(buffer));
+  return Value::string_with_spans(std::move(buffer.text), std::move(buffer.data_spans));
 }
 
 Value Evaluator::lookup(const std::string& name, SourcePos) const {
@@ -368,13 +388,23 @@ Value Evaluator::run_filter(const std::string& name, const Value& subject, CallA
   const FilterFn* filter = find_filter(name);
   if (!filter) fail(args.pos, "no filter named '" + name + "'");
   if (args.callee.empty()) args.callee = "filter '" + name + "'";
-  return (*filter)(*this, subject, args);
+  Value result = (*filter)(*this, subject, args);
+  return inputs_hold_data(subject, args) ? mark_as_data(result) : result;
 }
 
 Value Evaluator::eval_filter(const Expr& e, const Value* block_subject) {
   const Value subject = e.args[0] ? eval(*e.args[0]) : block_subject ? *block_subject : Value();
   CallArgs args = eval_args(e, 1, "filter '" + e.name + "'");
   return run_filter(e.name, subject, args);
+}
+
+bool Evaluator::inputs_hold_data(const Value& subject, const CallArgs& args) {
+  if (contains_data(subject)) return true;
+  for (const Value& v : args.positional)
+    if (contains_data(v)) return true;
+  for (const auto& [k, v] : args.kwargs)
+    if (contains_data(v)) return true;
+  return false;
 }
 
 Value Evaluator::get_attr(const Value& obj, const std::string& name, SourcePos pos) {
@@ -426,7 +456,8 @@ Value Evaluator::get_item(const Value& obj, const Value& key, SourcePos pos) {
         if (i < 0) i += n;
         if (i >= 0 && i < n) {
           const size_t a = offsets[static_cast<size_t>(i)], b = offsets[static_cast<size_t>(i) + 1];
-          return Value(obj.as_string().substr(a, b - a));
+          Value ch(obj.as_string().substr(a, b - a));
+          return obj.has_data() ? mark_as_data(ch) : ch;
         }
         return Value::undefined("str object has no element " + std::to_string(key.as_int()));
       }
@@ -448,7 +479,7 @@ Value Evaluator::eval(const Expr& e) {
     case ExprKind::Tuple: {
       List items;
       for (const ExprPtr& a : e.args) items.push_back(eval(*a));
-      return Value(std::move(items));
+      return e.kind == ExprKind::Tuple ? Value::tuple(std::move(items)) : Value(std::move(items));
     }
     case ExprKind::Dict: {
       Dict d;

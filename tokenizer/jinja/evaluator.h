@@ -32,6 +32,12 @@ struct Scope {
   std::shared_ptr<Scope> parent;
 };
 
+// Rendered text and which of its bytes came from the passed data (see DataSpan).
+struct RenderResult {
+  std::string text;
+  DataSpans data_spans;
+};
+
 struct RenderOptions {
   RenderLimits limits;
   std::optional<std::tm> now;  // what strftime_now() formats; the local time when unset
@@ -41,7 +47,7 @@ class Evaluator {
  public:
   explicit Evaluator(const RenderOptions& options) : options_(options) {}
 
-  std::string render(const Program& program, const Dict& variables);
+  RenderResult render(const Program& program, const Dict& variables);
 
   // For filters, tests, methods and globals.
   [[noreturn]] void fail(SourcePos pos, const std::string& message) const;
@@ -61,6 +67,8 @@ class Evaluator {
   Value call(const Value& fn, CallArgs& args);
   bool run_test(const std::string& name, const Value& subject, CallArgs& args);
   Value run_filter(const std::string& name, const Value& subject, CallArgs& args);
+  // Whether a filter's or method's inputs hold data: then so does its result.
+  static bool inputs_hold_data(const Value& subject, const CallArgs& args);
   // The items a for loop (or list(), join, ...) walks: list items, dict keys, a string's characters.
   std::vector<Value> iterate(const Value& v, SourcePos pos);
 
@@ -75,8 +83,8 @@ class Evaluator {
   void define_macro(const Node& n);
   Value call_macro(const Node& macro, const std::weak_ptr<Scope>& defined_in, CallArgs& args,
                    const Value* caller);
-  std::string capture(const std::vector<NodePtr>& body);
-  void write(const std::string& s, SourcePos pos);
+  Value capture(const std::vector<NodePtr>& body);
+  void write(const Value& v, SourcePos pos);
 
   Value eval(const Expr& e);
   Value eval_call(const Expr& e);
@@ -89,7 +97,7 @@ class Evaluator {
   const RenderOptions& options_;
   std::shared_ptr<Scope> scope_;
   std::unordered_map<std::string, Value> globals_;
-  std::string* out_ = nullptr;
+  RenderResult* out_ = nullptr;
   uint64_t steps_ = 0;
   int call_depth_ = 0;
   SourcePos pos_;

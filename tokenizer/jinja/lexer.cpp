@@ -157,7 +157,7 @@ class Lexer {
     p.tokens.push_back(Token{p.tag == TagKind::Expr ? TokenKind::ExprBegin : TokenKind::StmtBegin,
                              p.tag == TagKind::Expr ? "{{" : "{%", 0, 0, position(open)});
     const char closer = p.tag == TagKind::Expr ? '}' : '%';
-    int depth = 0;  // open brackets: "}}" inside a dict literal does not end the tag
+    int depth = 0;  // open braces: "}}" inside a dict literal does not end the tag
     while (true) {
       while (pos < src_.size() && is_space(src_[pos])) ++pos;
       if (pos >= src_.size())
@@ -230,8 +230,9 @@ class Lexer {
     for (const char* op : kOps) {
       const std::string_view sv(op);
       if (src_.compare(pos, sv.size(), sv) != 0) continue;
-      if (sv == "(" || sv == "[" || sv == "{") ++depth;
-      if ((sv == ")" || sv == "]" || sv == "}") && depth > 0) --depth;
+      // Only braces matter for "}}": "{{ [1, 2 }}" ends the tag and the parser reports the missing ']'.
+      if (sv == "{") ++depth;
+      if (sv == "}" && depth > 0) --depth;
       out.push_back(Token{TokenKind::Op, std::string(sv), 0, 0, where});
       return pos + sv.size();
     }

@@ -161,7 +161,10 @@ Value find_method(const Value& obj, const std::string& name) {
   if (it == table->end()) return Value();
   const Method m = it->second;
   const std::string full = std::string(obj.type_name()) + "." + name + "()";
-  return Value::function(full, [m, obj](Evaluator& ev, CallArgs& args) { return m(ev, obj, args); });
+  return Value::function(full, [m, obj](Evaluator& ev, CallArgs& args) {
+    Value result = m(ev, obj, args);
+    return Evaluator::inputs_hold_data(obj, args) ? mark_as_data(result) : result;
+  });
 }
 
 }  // namespace edt::jinja

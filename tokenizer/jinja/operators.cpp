@@ -38,6 +38,35 @@ Value repeat(Evaluator& ev, const Value& seq, int64_t n, SourcePos pos) {
   return Value(std::move(out));
 }
 
+// The data spans of a value printed as text: a string's own, or all of it when a list or dict holding data.
+void spans_of(const Value& v, size_t length, size_t base, DataSpans& out) {
+  if (v.is_string()) {
+    if (const DataSpans* spans = v.data_spans())
+      for (const DataSpan& d : *spans) out.push_back({base + d.begin, base + d.end});
+  } else if (length > 0 && contains_data(v)) {
+    out.push_back({base, base + length});
+  }
+}
+
+// a + b of two strings (or ~ of any two values): the data spans of both sides carry over.
+Value concatenate(Evaluator& ev, const Value& a, const Value& b, SourcePos pos) {
+  const std::string sa = a.is_string() ? a.as_string() : a.str();
+  const std::string sb = b.is_string() ? b.as_string() : b.str();
+  ev.check_size(sa.size() + sb.size(), pos);
+  DataSpans spans;
+  spans_of(a, sa.size(), 0, spans);
+  spans_of(b, sb.size(), sa.size(), spans);
+  if (spans.size() >= 2 && spans[spans.size() - 2].end == spans.back().begin) {
+    spans[spans.size() - 2].end = spans.back().end;
+    spans.pop_back();
+  }
+  std::string out;
+  out.reserve(sa.size() + sb.size());
+  out.append(sa);
+  out.append(sb);
+  return Value::string_with_spans(std::move(out), std::move(spans));
+}
+
 }  // namespace
 
 Value unary_op(Evaluator& ev, const std::string& op, const Value& a, SourcePos pos) {
@@ -50,18 +79,11 @@ Value unary_op(Evaluator& ev, const std::string& op, const Value& a, SourcePos p
 }
 
 Value binary_op(Evaluator& ev, const std::string& op, const Value& a, const Value& b, SourcePos pos) {
-  if (op == "~") {
-    std::string s = a.str() + b.str();
-    ev.check_size(s.size(), pos);
-    return Value(std::move(s));
-  }
+  if (op == "~") return concatenate(ev, a, b, pos);
   if (a.is_undefined()) ev.fail_undefined(pos, a);
   if (b.is_undefined()) ev.fail_undefined(pos, b);
   if (op == "+") {
-    if (a.is_string() && b.is_string()) {
-      ev.check_size(a.as_string().size() + b.as_string().size(), pos);
-      return Value(a.as_string() + b.as_string());
-    }
+    if (a.is_string() && b.is_string()) return concatenate(ev, a, b, pos);
     if (a.kind() == Kind::List && b.kind() == Kind::List) {
       ev.check_items(a.as_list().size() + b.as_list().size(), pos);
       List out = a.as_list();
@@ -75,8 +97,14 @@ Value binary_op(Evaluator& ev, const std::string& op, const Value& a, const Valu
     }
   }
   if (op == "*") {
-    if ((a.is_string() || a.kind() == Kind::List) && is_int(b)) return repeat(ev, a, b.as_int(), pos);
-    if ((b.is_string() || b.kind() == Kind::List) && is_int(a)) return repeat(ev, b, a.as_int(), pos);
+    if ((a.is_string() || a.kind() == Kind::List) && is_int(b)) {
+      const Value r = repeat(ev, a, b.as_int(), pos);
+      return a.has_data() ? mark_as_data(r) : r;
+    }
+    if ((b.is_string() || b.kind() == Kind::List) && is_int(a)) {
+      const Value r = repeat(ev, b, a.as_int(), pos);
+      return b.has_data() ? mark_as_data(r) : r;
+    }
   }
   if (!a.is_number() || !b.is_number()) type_error(ev, op, a, b, pos);
   const bool ints = is_int(a) && is_int(b);
@@ -232,7 +260,7 @@ Value slice_value(Evaluator& ev, const Value& v, const Value& start, const Value
         out.append(s, a, b - a);
       }
     }
-    return Value(std::move(out));
+    return v.has_data() ? Value::data_string(std::move(out)) : Value(std::move(out));
   }
   List out;
   out.reserve(picks.size());

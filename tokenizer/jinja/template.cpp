@@ -37,6 +37,10 @@ Template Template::parse(std::string_view source) {
 }
 
 std::string Template::render(const Dict& variables, const RenderOptions& options) const {
+  return render_with_spans(variables, options).text;
+}
+
+RenderResult Template::render_with_spans(const Dict& variables, const RenderOptions& options) const {
   Evaluator ev(options);
   return ev.render(*program_, variables);
 }

@@ -18,6 +18,8 @@ class Template {
   static Template parse(std::string_view source);
   // Throws TemplateError (Runtime, Limit or Raised).
   std::string render(const Dict& variables, const RenderOptions& options = {}) const;
+  // The same, with the byte ranges of the output that came from data strings (Value::data_string).
+  RenderResult render_with_spans(const Dict& variables, const RenderOptions& options = {}) const;
 
  private:
   std::shared_ptr<const Program> program_;

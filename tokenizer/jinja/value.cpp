@@ -12,6 +12,43 @@
 
 namespace edt::jinja {
 
+Value::Value(List list) : kind_(Kind::List) {
+  int d = 0;
+  for (const Value& v : list) d = std::max(d, static_cast<int>(v.depth_));
+  if (d + 1 > kMaxValueDepth)
+    throw TemplateError(TemplateErrorKind::Limit, "a list nested more than " + std::to_string(kMaxValueDepth) + " deep",
+                        {}, false);
+  depth_ = static_cast<uint16_t>(d + 1);
+  list_ = std::make_shared<const List>(std::move(list));
+}
+
+Value::Value(Dict dict) : kind_(Kind::Dict) {
+  int d = 0;
+  for (const auto& [k, v] : dict.items()) d = std::max(d, static_cast<int>(v.depth_));
+  if (d + 1 > kMaxValueDepth)
+    throw TemplateError(TemplateErrorKind::Limit, "a dict nested more than " + std::to_string(kMaxValueDepth) + " deep",
+                        {}, false);
+  depth_ = static_cast<uint16_t>(d + 1);
+  dict_ = std::make_shared<Dict>(std::move(dict));
+}
+
+bool contains_namespace(const Value& v) {
+  switch (v.kind()) {
+    case Kind::Namespace: return true;
+    case Kind::List:
+      for (const Value& x : v.as_list())
+        if (contains_namespace(x)) return true;
+      return false;
+    case Kind::Dict:
+      for (const auto& [k, x] : v.as_dict().items())
+        if (contains_namespace(x)) return true;
+      return false;
+    default: return false;
+  }
+}
+
+size_t Dict::size() const { return items_.size(); }
+
 const Value* Dict::find(const std::string& key) const {
   for (const auto& [k, v] : items_)
     if (k == key) return &v;
@@ -27,30 +64,88 @@ void Dict::set(const std::string& key, Value value) {
   items_.emplace_back(key, std::move(value));
 }
 
-Value Value::from_json(const nlohmann::json& j) {
+void Dict::append_new(std::string key, Value value) { items_.emplace_back(std::move(key), std::move(value)); }
+
+namespace {
+
+template <typename Json>
+Value value_from_json(const Json& j, bool as_data, int depth = 0) {
+  using value_t = nlohmann::json::value_t;
+  if (depth > kMaxValueDepth)
+    throw TemplateError(TemplateErrorKind::Limit, "JSON nested more than " + std::to_string(kMaxValueDepth) + " deep",
+                        {}, false);
   switch (j.type()) {
-    case nlohmann::json::value_t::null: return none();
-    case nlohmann::json::value_t::boolean: return Value(j.get<bool>());
-    case nlohmann::json::value_t::number_integer: return Value(j.get<int64_t>());
-    case nlohmann::json::value_t::number_unsigned: {
-      const uint64_t u = j.get<uint64_t>();
+    case value_t::null: return Value::none();
+    case value_t::boolean: return Value(j.template get<bool>());
+    case value_t::number_integer: return Value(j.template get<int64_t>());
+    case value_t::number_unsigned: {
+      const uint64_t u = j.template get<uint64_t>();
       return u > static_cast<uint64_t>(INT64_MAX) ? Value(static_cast<double>(u)) : Value(static_cast<int64_t>(u));
     }
-    case nlohmann::json::value_t::number_float: return Value(j.get<double>());
-    case nlohmann::json::value_t::string: return Value(j.get<std::string>());
-    case nlohmann::json::value_t::array: {
+    case value_t::number_float: return Value(j.template get<double>());
+    case value_t::string:
+      return as_data ? Value::data_string(j.template get<std::string>()) : Value(j.template get<std::string>());
+    case value_t::array: {
       List list;
       list.reserve(j.size());
-      for (const auto& x : j) list.push_back(from_json(x));
+      for (const auto& x : j) list.push_back(value_from_json(x, as_data, depth + 1));
       return Value(std::move(list));
     }
-    case nlohmann::json::value_t::object: {
+    case value_t::object: {
       Dict d;
-      for (auto it = j.begin(); it != j.end(); ++it) d.set(it.key(), from_json(it.value()));
+      for (auto it = j.begin(); it != j.end(); ++it) d.append_new(it.key(), value_from_json(it.value(), as_data, depth + 1));
       return Value(std::move(d));
     }
     default: return Value();
   }
+}
+
+}  // namespace
+
+Value Value::from_json(const nlohmann::json& j, bool as_data) { return value_from_json(j, as_data); }
+Value Value::from_json(const nlohmann::ordered_json& j, bool as_data) { return value_from_json(j, as_data); }
+
+Value Value::string_with_spans(std::string s, DataSpans spans) {
+  Value v(std::move(s));
+  if (!spans.empty()) v.spans_ = std::make_shared<const DataSpans>(std::move(spans));
+  return v;
+}
+
+Value Value::data_string(std::string s) {
+  const size_t n = s.size();
+  Value v(std::move(s));
+  if (n > 0) v.spans_ = std::make_shared<const DataSpans>(DataSpans{{0, n}});
+  return v;
+}
+
+bool contains_data(const Value& v) {
+  switch (v.kind()) {
+    case Kind::String: return v.has_data();
+    case Kind::List:
+      for (const Value& x : v.as_list())
+        if (contains_data(x)) return true;
+      return false;
+    case Kind::Dict:
+      for (const auto& [k, x] : v.as_dict().items())
+        if (contains_data(x)) return true;
+      return false;
+    default: return false;
+  }
+}
+
+Value mark_as_data(const Value& v) {
+  if (v.is_string()) {
+    const DataSpans* spans = v.data_spans();
+    if (spans && spans->size() == 1 && (*spans)[0].begin == 0 && (*spans)[0].end == v.as_string().size()) return v;
+    return Value::data_string(v.as_string());
+  }
+  if (v.kind() == Kind::List) {
+    List out;
+    out.reserve(v.as_list().size());
+    for (const Value& x : v.as_list()) out.push_back(x.is_string() ? mark_as_data(x) : x);
+    return Value(std::move(out));
+  }
+  return v;
 }
 
 bool Value::truthy() const {
@@ -166,8 +261,9 @@ std::string Value::str() const {
     case Kind::Float: return python_float_repr(float_);
     case Kind::String: return *str_;
     case Kind::List: {
-      std::string out = "[";
+      std::string out = tuple_ ? "(" : "[";
       for (size_t i = 0; i < list_->size(); ++i) out += (i ? ", " : "") + (*list_)[i].repr();
+      if (tuple_) return out + (list_->size() == 1 ? ",)" : ")");
       return out + "]";
     }
     case Kind::Dict: {
