@@ -2,14 +2,17 @@
 // completions of MAX_TOKENS tokens (no early stop: the model's end token is biased out), one after another.
 // Prints one JSON line: aggregate generated tokens/s over the wall time, time to first token p50/p99 and
 // inter-token latency p50/p99 in ms.
-// usage: node bench.mjs BASE_URL CLIENTS REQUESTS MAX_TOKENS EOS_ID
+// usage: [PROMPT_TOKENS=8] node bench.mjs BASE_URL CLIENTS REQUESTS MAX_TOKENS EOS_ID
 const [base, c, r, m, eos] = process.argv.slice(2);
 const clients = Number(c), requests = Number(r), maxTokens = Number(m);
+const promptTokens = Number(process.env.PROMPT_TOKENS || 8);
 const ttft = [], itl = [];
 let tokens = 0;
 
 async function one(client, i) {
-  const body = { prompt: `Chapter ${client * 100 + i}. The sea was calm and the ship`, max_tokens: maxTokens,
+  // A prompt of PROMPT_TOKENS token ids (default 8), different per request, so no prompt is served from the cache.
+  const prompt = Array.from({ length: promptTokens }, (_, k) => 100 + ((client * 131 + i * 17 + k * 37) % 900));
+  const body = { prompt, max_tokens: maxTokens,
                  seed: client * 1000 + i, stream: true, stream_options: { include_usage: true },
                  logit_bias: { [eos]: -100 } };
   const t0 = performance.now();

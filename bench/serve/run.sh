@@ -26,7 +26,7 @@ eos=$("$edt" inspect "$model" 2>/dev/null | awk '$2 == "tokenizer.ggml.eos_token
 eos=${eos:-2}
 # Warm-up: page the weights in.
 curl -s -o /dev/null -d '{"prompt": "The", "max_tokens": 8}' "$url/v1/completions"
-echo "model $(basename "$model"), $max_tokens tokens per request, $requests requests per client, -t $threads, $(date -u +%F)"
+echo "model $(basename "$model"), prompts of ${PROMPT_TOKENS:-8} tokens, $max_tokens generated per request, $requests requests per client, -np 8, -t $threads, $(date -u +%F)"
 echo
 echo "| clients | tokens/s (all) | TTFT p50 ms | TTFT p99 ms | inter-token p50 ms | inter-token p99 ms |"
 echo "|---:|---:|---:|---:|---:|---:|"
