@@ -7,6 +7,7 @@
 #include <ctime>
 #include <mutex>
 #include <random>
+#include <thread>
 
 #include "serve/api_error.h"
 #include "serve/openai_format.h"
@@ -345,6 +346,14 @@ void HttpServer::bind() {
 }
 
 void HttpServer::serve() { impl_->server.listen_after_bind(); }
+
+bool HttpServer::wait_until_serving(int timeout_ms) const {
+  for (int waited = 0; !impl_->server.is_running(); waited += 2) {
+    if (waited >= timeout_ms) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
 void HttpServer::stop() { impl_->server.stop(); }
 
 void HttpServer::set_ready(Scheduler* scheduler, const RequestContext& context) {

@@ -32,6 +32,8 @@ class HttpServer {
   int port() const { return port_; }
   // Serves until stop(); returns then.
   void serve();
+  // Waits (up to timeout_ms) until serve() is accepting; stop() before that would be lost.
+  bool wait_until_serving(int timeout_ms) const;
   void stop();
   // The model is loaded: generation endpoints open. scheduler and the context's tokenizer must outlive the server.
   void set_ready(Scheduler* scheduler, const RequestContext& context);

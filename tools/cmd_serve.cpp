@@ -88,6 +88,11 @@ int cmd_serve(int argc, char** argv) {
   std::fprintf(stderr, "edt serve: listening on http://%s:%d (loading %s)\n", so.host.c_str(), server.port(),
                model_path.c_str());
   std::thread http([&] { server.serve(); });
+  if (!server.wait_until_serving(10000)) {
+    server.stop();
+    http.join();
+    throw FormatError("the HTTP server did not start on " + so.host + ":" + std::to_string(server.port()));
+  }
 
   std::shared_ptr<Model> model;
   std::unique_ptr<Tokenizer> tokenizer;
