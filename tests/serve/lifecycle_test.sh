@@ -4,6 +4,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 metric() { curl -s "$1/metrics" | sed -n "s/^$2 //p"; }
 
+# 0. A model that cannot be loaded: one error line and exit 1, not a server left running.
+rc=0
+timeout 20 "$EDT" serve -m "$WORK/missing.gguf" --port 0 -t 1 >"$WORK/missing.log" 2>&1 || rc=$?
+[ "$rc" = 1 ] || fail "a missing model: exit $rc (124 = hung): $(cat "$WORK/missing.log")"
+grep -q "missing.gguf: no such file" "$WORK/missing.log" || fail "a missing model: $(cat "$WORK/missing.log")"
+
 # 1. /health is 503 while the model loads (an HF folder, converted in memory at start), then 200.
 if [ -n "${HF_MODEL:-}" ]; then
   log="$WORK/h.log"
