@@ -58,7 +58,7 @@ stop_server() {
   [ "$rc" = 0 ] || fail "server $1 exited $rc after SIGTERM"
 }
 
-# node_modules for the openai client: installed from package-lock.json when missing (scripts/setup.sh does it too).
+# node_modules for the openai client: installed from package-lock.json (npm ci) when missing.
 # Without the npm registry the test is reported as skipped (exit 77), not passed.
 ensure_node_modules() {
   local dir=$1
