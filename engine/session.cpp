@@ -9,6 +9,7 @@
 #include "engine/attention.h"
 #include "engine/memory_check.h"
 #include "engine/ops/elementwise.h"
+#include "engine/ops/linear_rows.h"
 #include "weights/quant_blocks.h"
 
 namespace edt {
@@ -24,7 +25,8 @@ uint32_t chunk_rows(const SessionOptions& options, uint32_t n_ctx) {
 uint32_t checked_context(const Model& model, const SessionOptions& options) {
   const ModelHParams& hp = model.hparams();
   const uint32_t n_ctx = options.n_ctx ? options.n_ctx : hp.n_ctx_train;
-  const uint64_t kv_bytes = KvCache::bytes_for(hp.n_layer, n_ctx, size_t{hp.n_head_kv} * hp.head_dim, options.kv_type);
+  const uint64_t kv_bytes = KvCache::bytes_for(hp.n_layer, n_ctx, size_t{hp.n_head_kv} * hp.head_dim, options.kv_type) *
+                            std::max<uint32_t>(1, options.n_seq);
   const uint64_t scores_bytes = attention_scratch_floats(chunk_rows(options, n_ctx), n_ctx, hp.head_dim,
                                                          options.kv_type, std::max(1, options.n_threads)) *
                                 sizeof(float);
@@ -34,6 +36,26 @@ uint32_t checked_context(const Model& model, const SessionOptions& options) {
   return n_ctx;
 }
 
+// A step's chunks of at most this many tokens go through the one-token kernels (rows of integer dot products beat
+// dequantizing every weight to f32 for GEMM until about here).
+constexpr size_t kRowwiseChunkRows = 16;
+
+// The linear layers of a step: the first `rowwise` rows (decode tokens and short chunks) through the one-token
+// kernels, so each gives what it gives alone; the rest (prompt chunks) through GEMM.
+void linear_rows(std::span<const MatvecTask> tasks, const float* x, size_t n, size_t rowwise, float* scratch,
+                 int threads) {
+  if (rowwise == 0) {
+    matmul_group(tasks, x, n, scratch, threads);
+    return;
+  }
+  matvec_rows_group(tasks, x, rowwise, scratch, threads);
+  if (n == rowwise) return;
+  MatvecTask rest[4];  // the rows after the decode rows, in each task's output
+  for (size_t i = 0; i < tasks.size(); ++i) rest[i] = {tasks[i].w, tasks[i].y + rowwise * tasks[i].w->rows};
+  matmul_group(std::span<const MatvecTask>(rest, tasks.size()), x + rowwise * tasks[0].w->cols, n - rowwise, scratch,
+               threads);
+}
+
 }  // namespace
 
 Session::Session(std::shared_ptr<const Model> model, const SessionOptions& options)
@@ -41,9 +63,10 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
       n_ctx_(checked_context(*model_, options)),
       max_batch_(chunk_rows(options, n_ctx_)),
       n_threads_(std::max(1, options.n_threads)),
-      cache_(model_->hparams().n_layer, n_ctx_, model_->hparams().n_head_kv, model_->hparams().head_dim,
-             options.kv_type) {
+      positions_(std::max<uint32_t>(1, options.n_seq), 0) {
   const ModelHParams& hp = model_->hparams();
+  for (size_t i = 0; i < positions_.size(); ++i)
+    caches_.push_back(std::make_unique<KvCache>(hp.n_layer, n_ctx_, hp.n_head_kv, hp.head_dim, options.kv_type));
   const size_t b = max_batch_, dim = hp.n_embd, q_dim = size_t{hp.n_head} * hp.head_dim;
   const size_t kv_dim = size_t{hp.n_head_kv} * hp.head_dim, ff = hp.n_ff;
   x_.resize(b * dim);
@@ -59,21 +82,29 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
   rope_sin_.resize(b * hp.head_dim / 2);
   max_cols_ = std::max({dim, ff, q_dim});
   logits_.resize(hp.n_vocab);
+  step_tokens_.resize(b);
+  row_seq_.resize(b);
+  row_pos_.resize(b);
+  segments_.reserve(positions_.size());
+  logit_segments_.reserve(positions_.size());
   set_threads(n_threads_);
 }
 
 void Session::set_threads(int n) {
   n_threads_ = std::max(1, n);
-  // GEMM blocks of dequantized rows, or one token's quantized activations (far smaller).
+  // GEMM blocks of dequantized rows, or the quantized activations of a step's one-token rows (far smaller).
   gemm_scratch_.resize(std::max(static_cast<size_t>(n_threads_) * kGemmBlockRows * max_cols_,
-                                matvec_scratch_bytes(max_cols_) / sizeof(float) + 1));
-  scores_.resize(attention_scratch_floats(max_batch_, n_ctx_, model_->hparams().head_dim, cache_.type(), n_threads_));
+                                kRowwiseMaxRows * matvec_scratch_bytes(max_cols_) / sizeof(float) + 1));
+  scores_.resize(attention_scratch_floats(max_batch_, n_ctx_, model_->hparams().head_dim, caches_[0]->type(), n_threads_));
 }
 
-void Session::check_tokens(std::span<const int32_t> tokens) const {
+void Session::check_tokens(std::span<const int32_t> tokens, uint32_t seq) const {
   if (tokens.empty()) throw RequestError("no tokens to process");
-  if (pos_ + tokens.size() > n_ctx_)
-    throw RequestError(std::to_string(tokens.size()) + " tokens at position " + std::to_string(pos_) +
+  if (seq >= positions_.size())
+    throw RequestError("sequence " + std::to_string(seq) + " does not exist (" + std::to_string(positions_.size()) + ")");
+  const uint32_t pos = positions_[seq];
+  if (pos + tokens.size() > n_ctx_)
+    throw RequestError(std::to_string(tokens.size()) + " tokens at position " + std::to_string(pos) +
                       " would pass the context of " + std::to_string(n_ctx_) + " tokens");
   const auto vocab = static_cast<int32_t>(model_->hparams().n_vocab);
   for (int32_t t : tokens)
@@ -106,7 +137,59 @@ std::span<const float> Session::decode(int32_t token) {
   return logits_;
 }
 
+void Session::truncate(uint32_t seq, uint32_t pos) {
+  if (seq >= positions_.size() || pos > positions_[seq])
+    throw RequestError("cannot truncate sequence " + std::to_string(seq) + " to position " + std::to_string(pos));
+  positions_[seq] = pos;
+}
+
+void Session::step(std::span<const SequenceChunk> chunks, float* out) {
+  segments_.clear();
+  logit_segments_.clear();
+  size_t rows = 0;
+  for (const SequenceChunk& c : chunks) {
+    check_tokens(c.tokens, c.seq);
+    for (const SequenceChunk& d : chunks)
+      if (&d != &c && d.seq == c.seq) throw RequestError("sequence " + std::to_string(c.seq) + " appears twice in one step");
+    rows += c.tokens.size();
+  }
+  if (rows > max_batch_) throw RequestError("a step of more than " + std::to_string(max_batch_) + " tokens");
+  if (rows == 0) return;
+  // Rows of short chunks (decode tokens, short prompt tails) first: they go through the one-token kernels, the
+  // rest through GEMM. Which route a chunk takes depends only on its own length, never on its neighbours.
+  rows = 0;
+  rowwise_rows_ = 0;
+  for (int pass = 0; pass < 2; ++pass)
+    for (const SequenceChunk& c : chunks) {
+      const bool short_chunk = c.tokens.size() <= kRowwiseChunkRows;
+      if (short_chunk != (pass == 0)) continue;
+      std::copy(c.tokens.begin(), c.tokens.end(), step_tokens_.begin() + static_cast<std::ptrdiff_t>(rows));
+      segments_.push_back({c.seq, positions_[c.seq], rows, c.tokens.size()});
+      rows += c.tokens.size();
+      if (short_chunk) rowwise_rows_ = rows;
+    }
+  for (const SequenceChunk& c : chunks)  // logits in chunk order
+    if (c.want_logits)
+      for (size_t i = 0; i < segments_.size(); ++i)
+        if (segments_[i].seq == c.seq) logit_segments_.push_back(i);
+  forward(step_tokens_.data(), segments_, out, false, logit_segments_);
+  rowwise_rows_ = 0;
+}
+
 void Session::forward(const int32_t* tokens, size_t n, float* out, bool all_rows) {
+  const Segment one{0, positions_[0], 0, n};
+  const size_t last = 0;
+  forward(tokens, std::span<const Segment>(&one, 1), out, all_rows, std::span<const size_t>(&last, out ? 1 : 0));
+}
+
+void Session::forward(const int32_t* tokens, std::span<const Segment> segments, float* out, bool all_rows,
+                      std::span<const size_t> logit_segments) {
+  const size_t n = segments.back().first_row + segments.back().n;
+  for (const Segment& s : segments)
+    for (size_t t = 0; t < s.n; ++t) {
+      row_seq_[s.first_row + t] = s.seq;
+      row_pos_[s.first_row + t] = s.pos0 + static_cast<uint32_t>(t);
+    }
   const ModelHParams& hp = model_->hparams();
   const Architecture& arch = model_->architecture();  // the family's conventions; the graph reads only these fields
   const ModelWeights& w = model_->weights();
@@ -127,7 +210,7 @@ void Session::forward(const int32_t* tokens, size_t n, float* out, bool all_rows
     if (arch.embd_scale_sqrt_dim)
       for (size_t i = 0; i < dim; ++i) x_[t * dim + i] *= embd_scale;
     // Rotation angles of this position, formed in double: pos * inv_freq loses digits in float at long context.
-    const double pos = static_cast<double>(pos_ + t);
+    const double pos = static_cast<double>(row_pos_[t]);
     for (size_t i = 0; i < half; ++i) {
       const double angle = pos * w.rope_inv_freq[i];
       rope_cos_[t * half + i] = static_cast<float>(std::cos(angle));
@@ -139,7 +222,7 @@ void Session::forward(const int32_t* tokens, size_t n, float* out, bool all_rows
     const LayerWeights& L = w.layers[l];
     for (size_t t = 0; t < n; ++t) rmsnorm(&xn_[t * dim], &x_[t * dim], L.attn_norm, dim, eps);
     const MatvecTask qkv[] = {{&L.wq, q_.data()}, {&L.wk, k_.data()}, {&L.wv, v_.data()}};
-    matmul_group(qkv, xn_.data(), n, scratch, threads);
+    linear_rows(qkv, xn_.data(), n, rowwise_rows_, scratch, threads);
     for (size_t t = 0; t < n; ++t) {
       if (L.bq) add_in_place(&q_[t * q_dim], L.bq, q_dim);
       if (L.bk) add_in_place(&k_[t * kv_dim], L.bk, kv_dim);
@@ -148,16 +231,18 @@ void Session::forward(const int32_t* tokens, size_t n, float* out, bool all_rows
       const float* s = &rope_sin_[t * half];
       for (size_t h = 0; h < n_head; ++h) rope(&q_[t * q_dim + h * hd], c, s, hd);
       for (size_t h = 0; h < hp.n_head_kv; ++h) rope(&k_[t * kv_dim + h * hd], c, s, hd);
-      cache_.store(l, pos_ + t, &k_[t * kv_dim], &v_[t * kv_dim]);
+      caches_[row_seq_[t]]->store(l, row_pos_[t], &k_[t * kv_dim], &v_[t * kv_dim]);
     }
 
-    // Causal attention: token t sees positions 0..pos_+t, or the last layer_window[l] of them on a sliding layer.
-    // Heads sharing a KV head (GQA) read the same cache rows.
+    // Causal attention: a row at position p sees its own sequence's positions 0..p, or the last layer_window[l] of
+    // them on a sliding layer. Heads sharing a KV head (GQA) read the same cache rows.
     const AttentionShape attn_shape{n_head, hp.n_head_kv, hd, hp.attn_scale, hp.attn_softcap, hp.layer_window[l]};
-    attention(q_.data(), cache_, l, pos_, n, attn_shape, isa, scores_.data(), scores_.size(), att_out_.data(),
-              threads);
+    for (const Segment& seg : segments)
+      attention(&q_[seg.first_row * q_dim], *caches_[seg.seq], l, seg.pos0, seg.n, attn_shape, isa, scores_.data(),
+                scores_.size(), &att_out_[seg.first_row * q_dim], threads);
 
-    matmul(L.wo, att_out_.data(), n, proj_.data(), scratch, threads);
+    const MatvecTask o_proj[] = {{&L.wo, proj_.data()}};
+    linear_rows(o_proj, att_out_.data(), n, rowwise_rows_, scratch, threads);
     for (size_t t = 0; t < n; ++t) {
       if (L.bo) add_in_place(&proj_[t * dim], L.bo, dim);
       if (L.post_attn_norm) rmsnorm(&proj_[t * dim], &proj_[t * dim], L.post_attn_norm, dim, eps);
@@ -165,22 +250,29 @@ void Session::forward(const int32_t* tokens, size_t n, float* out, bool all_rows
       rmsnorm(&xn_[t * dim], &x_[t * dim], L.ffn_norm, dim, eps);
     }
     const MatvecTask gate_up[] = {{&L.w_gate, gate_.data()}, {&L.w_up, up_.data()}};
-    matmul_group(gate_up, xn_.data(), n, scratch, threads);
+    linear_rows(gate_up, xn_.data(), n, rowwise_rows_, scratch, threads);
     for (size_t t = 0; t < n; ++t) gated_activation(&gate_[t * ff], &up_[t * ff], ff);
-    matmul(L.w_down, gate_.data(), n, proj_.data(), scratch, threads);
+    const MatvecTask down[] = {{&L.w_down, proj_.data()}};
+    linear_rows(down, gate_.data(), n, rowwise_rows_, scratch, threads);
     for (size_t t = 0; t < n; ++t) {
       if (L.post_ffn_norm) rmsnorm(&proj_[t * dim], &proj_[t * dim], L.post_ffn_norm, dim, eps);
       add_in_place(&x_[t * dim], &proj_[t * dim], dim);
     }
   }
-  pos_ += static_cast<uint32_t>(n);
+  for (const Segment& s : segments) positions_[s.seq] += static_cast<uint32_t>(s.n);
   if (out == nullptr) return;  // a prefill chunk whose logits nobody reads
 
   // Only the rows whose logits are wanted go through the final norm and the (large) output projection.
-  const size_t first = all_rows ? 0 : n - 1;
-  for (size_t t = first; t < n; ++t) rmsnorm(&xn_[t * dim], &x_[t * dim], w.output_norm, dim, eps);
-  matmul(w.output, &xn_[first * dim], n - first, out, scratch, threads);
-  if (hp.final_softcap > 0) softcap(out, (n - first) * hp.n_vocab, hp.final_softcap);
+  const size_t n_out = all_rows ? n : logit_segments.size();
+  for (size_t i = 0; i < n_out; ++i) {
+    const size_t t = all_rows ? i : segments[logit_segments[i]].first_row + segments[logit_segments[i]].n - 1;
+    rmsnorm(&xn_[i * dim], &x_[t * dim], w.output_norm, dim, eps);
+  }
+  const MatvecTask head[] = {{&w.output, out}};
+  // Last-row logits come from the one-token kernels (as they always did for one row), so a sequence's logits in a
+  // step are those it gets alone.
+  if (n_out > 0) linear_rows(head, xn_.data(), n_out, all_rows ? 0 : n_out, scratch, threads);
+  if (n_out > 0 && hp.final_softcap > 0) softcap(out, n_out * hp.n_vocab, hp.final_softcap);
 }
 
 }  // namespace edt

@@ -17,6 +17,7 @@ seed_dir() {  # target -> seed files
     fuzz_sentencepiece) find tests/data -name 'tokenizer.model' -size -600k; echo tests/data/stories260K/tok512.model ;;
     fuzz_hf_config) find tests/data models -name 'config*.json' ;;
     fuzz_tokenizer_json) find tests/data -name 'tokenizer.json' -size -600k ;;
+    fuzz_serve_request) find tests/fuzz/seeds/serve -type f ;;
     fuzz_jinja) find tests/data/chat/templates -name '*.jinja' ;;
     fuzz_eval_samples) find tests/data -name 'eval-samples*.json' ;;
   esac

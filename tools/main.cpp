@@ -31,6 +31,7 @@ const Command kCommands[] = {
     {"inspect", edt::cmd_inspect, "print a GGUF file's metadata and tensor table"},
     {"tokenize", edt::cmd_tokenize, "text -> token ids (-p TEXT, or JSON lines on stdin with --jsonl)"},
     {"perplexity", edt::cmd_perplexity, "perplexity over a text file, windowed as llama.cpp's perplexity tool"},
+    {"serve", edt::cmd_serve, "OpenAI-compatible HTTP server with continuous batching (-m MODEL --port 8080)"},
     {"logits", edt::cmd_logits, "run token ids through a model and write every position's logits as .npy"},
 };
 

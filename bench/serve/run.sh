@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# bench/serve: edt serve's aggregate generation speed and latency at 1, 2, 4 and 8 concurrent streaming clients.
+#   bench/serve/run.sh MODEL [MAX_TOKENS] [REQUESTS_PER_CLIENT] [THREADS]
+# Starts one server with -np 8 on a free loopback port, runs the levels, prints a Markdown table.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+model=$1
+max_tokens=${2:-128}
+requests=${3:-3}
+threads=${4:-$(nproc)}
+edt=${EDT:-$root/build/edt}
+export OMP_WAIT_POLICY=passive
+log=$(mktemp)
+"$edt" serve -m "$model" --port 0 -np 8 -t "$threads" -c $((max_tokens + 64)) >"$log" 2>&1 &
+pid=$!
+trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -f "$log"' EXIT
+port=""
+for _ in $(seq 1 600); do
+  port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -n1)
+  [ -n "$port" ] && [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health")" = 200 ] && break
+  sleep 0.1
+done
+url="http://127.0.0.1:$port"
+eos=$("$edt" inspect "$model" 2>/dev/null | awk '$2 == "tokenizer.ggml.eos_token_id" {print $NF}' | head -n1)
+eos=${eos:-2}
+# Warm-up: page the weights in.
+curl -s -o /dev/null -d '{"prompt": "The", "max_tokens": 8}' "$url/v1/completions"
+echo "model $(basename "$model"), prompts of ${PROMPT_TOKENS:-8} tokens, $max_tokens generated per request, $requests requests per client, -np 8, -t $threads, $(date -u +%F)"
+echo
+echo "| clients | tokens/s (all) | TTFT p50 ms | TTFT p99 ms | inter-token p50 ms | inter-token p99 ms |"
+echo "|---:|---:|---:|---:|---:|---:|"
+for c in 1 2 4 8; do
+  j=$(node "$here/bench.mjs" "$url" "$c" "$requests" "$max_tokens" "$eos")
+  node -e 'const j = JSON.parse(process.argv[1]);
+    console.log(`| ${j.clients} | ${j.tok_s} | ${j.ttft_p50_ms} | ${j.ttft_p99_ms} | ${j.itl_p50_ms} | ${j.itl_p99_ms} |`)' "$j"
+done

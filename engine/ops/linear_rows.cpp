@@ -1,0 +1,64 @@
+#include "engine/ops/linear_rows.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <array>
+#include <cassert>
+
+namespace edt {
+
+namespace {
+
+// Weight rows per block: a multiple of the kernels' 4-row groups, small enough that a block of the widest matrix
+// (a few KiB per row) stays in L1/L2 while every token passes over it.
+constexpr size_t kBlockRows = 16;
+
+// Rows first .. first+n-1 of X (n <= kRowwiseMaxRows).
+void run_rows(std::span<const MatvecTask> tasks, const float* x, size_t first, size_t n, void* scratch, int n_threads) {
+  const size_t cols = tasks[0].w->cols;
+  size_t work = 0;
+  ActFormatSet formats = 0;
+  for (const MatvecTask& t : tasks) {
+    assert(t.w->cols == cols);
+    work += t.w->rows * cols;
+    if (t.w->activations != ActFormat::F32) formats |= act_bit(t.w->activations);
+  }
+  // Each row's input in every format the matrices need, once (as matvec_group quantizes a lone row's).
+  std::array<Activations, kRowwiseMaxRows> xa{};
+  const size_t bytes = activation_scratch_bytes(formats, cols);
+  for (size_t r = 0; r < n; ++r)
+    xa[r] = quantize_activations(formats, x + (first + r) * cols, static_cast<uint8_t*>(scratch) + r * bytes, cols,
+                                 tasks[0].w->isa);
+  // The row partition of matvec_group (cut at multiples of 4), so every output row comes from the same kernel call
+  // shape as when its token runs alone.
+  auto run_part = [&](size_t part, size_t parts) {
+    for (const MatvecTask& t : tasks) {
+      const WeightMatrix& w = *t.w;
+      const size_t begin = part == 0 ? 0 : (w.rows * part / parts) & ~size_t{3};
+      const size_t end = part + 1 == parts ? w.rows : (w.rows * (part + 1) / parts) & ~size_t{3};
+      for (size_t b = begin; b < end; b += kBlockRows) {
+        const size_t rows = std::min(kBlockRows, end - b);
+        for (size_t r = 0; r < n; ++r) w.decode(w.row(b), w.row_bytes, xa[r], t.y + (first + r) * w.rows + b, rows, cols);
+      }
+    }
+  };
+  // The same threshold as matvec_group (per token), so a lone token takes the same route either way.
+  if (n_threads <= 1 || work < 32768) {
+    run_part(0, 1);
+    return;
+  }
+#pragma omp parallel num_threads(n_threads)
+  run_part(static_cast<size_t>(omp_get_thread_num()), static_cast<size_t>(omp_get_num_threads()));
+}
+
+}  // namespace
+
+void matvec_rows_group(std::span<const MatvecTask> tasks, const float* x, size_t n, void* scratch, int n_threads) {
+  if (tasks.empty()) return;
+  // kRowwiseMaxRows rows at a time (the activation views of one group); each group reads W once.
+  for (size_t first = 0; first < n; first += kRowwiseMaxRows)
+    run_rows(tasks, x, first, std::min(kRowwiseMaxRows, n - first), scratch, n_threads);
+}
+
+}  // namespace edt
