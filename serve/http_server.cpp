@@ -170,7 +170,7 @@ void HttpServer::Impl::generation(const httplib::Request& req, httplib::Response
   counted.armed = false;  // the releaser below takes over the count
   res.set_chunked_content_provider(
       "text/event-stream",
-      [this, state, ids, endpoint, include_usage](size_t, httplib::DataSink& sink) {
+      [state, ids, endpoint, include_usage](size_t, httplib::DataSink& sink) {
         auto send = [&](const std::string& payload) {
           const std::string event = "data: " + payload + "\n\n";
           state->last_write = Clock::now();
