@@ -7,7 +7,7 @@
 //  - decode (one token at a time: int8 activations, Q8_0 or Q8_K per type): 3e-2 on the demo model, 6e-2 on the
 //    random kshape model, whose random weights amplify the activations' rounding. Measured (worst position, every
 //    level alike): 1.1e-2..2.1e-2 and 3.5e-2..3.7e-2. llama.cpp's own error on the same files is 6.3e-3..9.9e-3 and
-//    2.1e-2..3.1e-2 (../shared/interop/kquant/README.md), but as one relative L2 over all positions, which the
+//    2.1e-2..3.1e-2 (tests/data/interop/kquant/README.md), but as one relative L2 over all positions, which the
 //    printed "all" figure here matches in kind.
 // Greedy ids: decode's argmax equals the reference's wherever the reference's top two logits are further apart
 // than twice the largest change of any logit at that position (‖Δ‖∞): there no error of that size can swap them.
