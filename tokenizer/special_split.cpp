@@ -26,14 +26,7 @@ std::vector<int32_t> Tokenizer::encode_with_literal_spans(std::string_view text,
     }
     // A special token may not reach into a content range either.
     const size_t limit = next_literal < literal.size() ? literal[next_literal].first : text.size();
-    int32_t matched = -1;
-    for (int32_t id : special_by_first_byte_[static_cast<uint8_t>(text[pos])]) {
-      const std::string& s = vocab_.tokens[static_cast<size_t>(id)];
-      if (pos + s.size() <= limit && text.compare(pos, s.size(), s) == 0) {
-        matched = id;
-        break;
-      }
-    }
+    const int32_t matched = special_at(text, pos, limit);
     if (matched < 0) {
       ++pos;
       continue;

@@ -47,14 +47,7 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, const EncodeOption
     }
   };
   while (options.parse_special && pos < text.size()) {
-    int32_t matched = -1;
-    for (int32_t id : special_by_first_byte_[static_cast<uint8_t>(text[pos])]) {
-      const std::string& s = vocab_.tokens[static_cast<size_t>(id)];
-      if (text.compare(pos, s.size(), s) == 0) {
-        matched = id;
-        break;
-      }
-    }
+    const int32_t matched = special_at(text, pos, text.size());
     if (matched < 0) {
       ++pos;
       continue;
@@ -68,6 +61,14 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, const EncodeOption
   flush(text.size());
   if (options.add_eos && vocab_.eos_id >= 0) out.push_back(vocab_.eos_id);
   return out;
+}
+
+int32_t Tokenizer::special_at(std::string_view text, size_t pos, size_t limit) const {
+  for (int32_t id : special_by_first_byte_[static_cast<uint8_t>(text[pos])]) {
+    const std::string& s = vocab_.tokens[static_cast<size_t>(id)];
+    if (pos + s.size() <= limit && text.compare(pos, s.size(), s) == 0) return id;
+  }
+  return -1;
 }
 
 std::string Tokenizer::decode(const std::vector<int32_t>& ids, bool keep_special) const {

@@ -57,6 +57,8 @@ class Tokenizer {
   explicit Tokenizer(VocabData vocab);
   // Encodes a fragment of ordinary text (no special tokens in it). at_start: nothing precedes it in the input.
   virtual void encode_fragment(std::string_view text, bool at_start, std::vector<int32_t>& out) const = 0;
+  // The special token whose text starts at text[pos] and ends by limit, or -1 (first listed wins).
+  int32_t special_at(std::string_view text, size_t pos, size_t limit) const;
 
   VocabData vocab_;
   // Looked up by string_view (transparent hash), so the merge loops never build a std::string per probe.
