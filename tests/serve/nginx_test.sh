@@ -6,8 +6,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 command -v nginx >/dev/null || command -v /usr/sbin/nginx >/dev/null || fail "nginx is not installed (scripts/setup.sh)"
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-start_server A -np 4 --queue 32 -c 512
-start_server B -np 4 --queue 32 -c 512
+# Each replica's queue holds all 40 requests: once A is killed, nginx sends everything A held to B, and at the
+# scalar level B is slow enough that none of them has finished by then (a queue of 32 answered one 503).
+start_server A -np 4 --queue 48 -c 512
+start_server B -np 4 --queue 48 -c 512
 # A free loopback port for nginx: ask the kernel via a throwaway listener.
 PORT_LB=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 mkdir -p "$WORK/nginx-tmp"
@@ -28,7 +30,7 @@ for _ in $(seq 1 200); do
 done
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$lb/health")" = 200 ] || fail "nginx not up"
 
-timeout 150 node "$here/nginx_clients.mjs" "$lb" 40 >"$WORK/summary.json" &
+timeout 280 node "$here/nginx_clients.mjs" "$lb" 40 >"$WORK/summary.json" &
 clients=$!
 # Midway: once both replicas are generating, kill A.
 for _ in $(seq 1 400); do
@@ -37,7 +39,7 @@ for _ in $(seq 1 400); do
   [ "${a:-0}" -ge 2 ] && [ "${b:-0}" -ge 2 ] && break
   sleep 0.01
 done
-sleep 0.2
+sleep 0.1
 kill -KILL "$PID_A"
 wait "$clients" || fail "clients: $(cat "$WORK/summary.json")"
 summary=$(cat "$WORK/summary.json")
