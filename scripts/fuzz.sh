@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets with clang (build-fuzz/) and runs each for the given seconds (default 20), seeded
-# from the real files in tests/data. Any crash, leak or timeout fails the run. For a long local run:
+# Builds the libFuzzer targets with clang in the sanitizer tree (build-asan/, preset asan, which the sanitizer suite
+# shares) and runs each for the given seconds (default 20), seeded from the real files in tests/data. Any crash,
+# leak, undefined behaviour or timeout fails the run. For a long local run:
 #   ./scripts/fuzz.sh 3600
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-20}"
 ./scripts/setup.sh
-CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEDT_FUZZ=ON -DEDT_TESTS=OFF -DEDT_BENCH=OFF >/dev/null
-cmake --build build-fuzz -j"$(nproc)" >/dev/null
+cmake --preset asan >/dev/null
+targets=()
+for src in tests/fuzz/fuzz_*.cpp; do targets+=("$(basename "$src" .cpp)"); done
+cmake --build --preset asan -j"$(nproc)" --target "${targets[@]}" >/dev/null
+out=build-asan
 seed_dir() {  # target -> seed files
   case "$1" in
     # every GGUF under 2 MB, among them quant-golden/every-type.gguf: one tensor in each quantized type we read
@@ -22,19 +26,18 @@ seed_dir() {  # target -> seed files
     fuzz_eval_samples) find tests/data -name 'eval-samples*.json' ;;
   esac
 }
-for bin in build-fuzz/fuzz_*; do
-  [ -f "$bin" ] && [ -x "$bin" ] || continue
-  name=$(basename "$bin")
-  corpus="build-fuzz/corpus/$name"
+for name in "${targets[@]}"; do
+  bin="$out/$name"
+  corpus="$out/corpus/$name"
   mkdir -p "$corpus"
   for f in $(seed_dir "$name"); do cp -f "$f" "$corpus/" 2>/dev/null || true; done
   echo "fuzz: $name for ${seconds}s"
-  mkdir -p build-fuzz/logs
-  log="build-fuzz/logs/$name.log"
+  mkdir -p "$out/logs"
+  log="$out/logs/$name.log"
   # Seeds are cut to 64 KiB: the headers are what the parsers read, and short inputs keep executions fast.
   if ! "$bin" "$corpus" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 -timeout=10 -print_final_stats=1 >"$log" 2>&1; then
     tail -n 40 "$log"
-    echo "fuzz: $name found a problem (reproducer: build-fuzz/crash-* or the log above)" >&2
+    echo "fuzz: $name found a problem (reproducer: crash-* in this folder or the log above)" >&2
     exit 1
   fi
   grep -E "stat::number_of_executed_units" "$log"
