@@ -2,7 +2,9 @@
 //   ./build/edt_bench --benchmark_filter=Kernel --benchmark_repetitions=5 --benchmark_report_aggregates_only
 // KernelMatvec: one token's matrix-vector product, bytes_per_second = weight bytes read per second. The matrices
 // rotate through a set larger than the last-level cache (128 MiB of weights), so the figure is what a model's
-// decode sees: DRAM reads, not L3 hits. KernelGemm: a 128-token batch (prefill), GFLOP/s = 2·n·rows·cols per second.
+// decode sees: DRAM reads, not L3 hits. KernelGemm: a 128-token batch (prefill) dequantized to f32 for sgemm,
+// GFLOP/s = 2·n·rows·cols per second. KernelTokens: the same 128 tokens through the integer kernels' multi-token
+// form (matvec_rows_group, the prompt route of the integer types), GFLOP/s counted the same way.
 // Arguments: weight type (GgmlType value, every row of the kernel table), then threads.
 #include <benchmark/benchmark.h>
 
@@ -11,6 +13,7 @@
 
 #include "engine/kernels/kernel_table.h"
 #include "engine/ops/linear.h"
+#include "engine/ops/linear_rows.h"
 #include "weights/quant_blocks.h"
 
 namespace edt {
@@ -98,6 +101,24 @@ void KernelGemm(benchmark::State& state) {
   state.SetLabel(ggml_traits(type).name);
 }
 
+void KernelTokens(benchmark::State& state) {
+  const auto type = static_cast<GgmlType>(state.range(0));
+  const int threads = static_cast<int>(state.range(1));
+  constexpr size_t n = 128;
+  MatrixSet set(type, 1);
+  const auto x = random_values(n * kCols, 13);  // (n, cols)
+  std::vector<float> y(n * kRows);              // (n, rows)
+  std::vector<uint8_t> scratch(kRowwiseMaxRows * matvec_scratch_bytes(kCols));  // the rows' quantized activations
+  const MatvecTask task{&set.matrices[0], y.data()};
+  for (auto _ : state) {
+    matvec_rows_group(std::span<const MatvecTask>(&task, 1), x.data(), n, scratch.data(), threads);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * 2.0 * n * kRows * kCols / 1e9,
+                                                 benchmark::Counter::kIsRate);
+  state.SetLabel(ggml_traits(type).name);
+}
+
 void type_and_thread_args(benchmark::internal::Benchmark* b) {
   size_t count = 0;
   const TypeKernels* const* table = kernel_table(&count);  // every type the engine computes with
@@ -116,6 +137,7 @@ void type_args(benchmark::internal::Benchmark* b) {
 BENCHMARK(KernelMatvec)->Apply(type_and_thread_args);
 BENCHMARK(KernelMatvecCached)->Apply(type_args);
 BENCHMARK(KernelGemm)->Apply(type_and_thread_args);
+BENCHMARK(KernelTokens)->Apply(type_and_thread_args);
 
 }  // namespace
 }  // namespace edt

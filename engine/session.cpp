@@ -36,14 +36,19 @@ uint32_t checked_context(const Model& model, const SessionOptions& options) {
   return n_ctx;
 }
 
-// A step's chunks of at most this many tokens go through the one-token kernels (rows of integer dot products beat
-// dequantizing every weight to f32 for GEMM until about here).
+// A step's chunks of at most this many tokens go through the one-token kernels (for types without a multi-token
+// integer kernel, rows of dot products beat dequantizing every weight to f32 for GEMM until about here).
 constexpr size_t kRowwiseChunkRows = 16;
 
-// The linear layers of a step: the first `rowwise` rows (decode tokens and short chunks) through the one-token
-// kernels, so each gives what it gives alone; the rest (prompt chunks) through GEMM.
+// The linear layers of a step. Matrices whose type has a multi-token integer kernel take every row through it:
+// it beats dequantizing to f32 for GEMM at any length, and each row gives what it gives alone. Otherwise the
+// first `rowwise` rows (decode tokens and short chunks) go through the one-token kernels, the rest through GEMM.
 void linear_rows(std::span<const MatvecTask> tasks, const float* x, size_t n, size_t rowwise, float* scratch,
                  int threads) {
+  if (std::all_of(tasks.begin(), tasks.end(), [](const MatvecTask& t) { return t.w->decode_tokens != nullptr; })) {
+    matvec_rows_group(tasks, x, n, scratch, threads);
+    return;
+  }
   if (rowwise == 0) {
     matmul_group(tasks, x, n, scratch, threads);
     return;

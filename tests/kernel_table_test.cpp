@@ -129,7 +129,55 @@ TEST_P(KernelTable, DequantizeEqualsReferenceBitForBit) {
   }
 }
 
+// The multi-token form (where a level has one) gives, for every token and row, decode's bits for that token
+// alone: every token count a call takes (1 .. kMaxTileTokens) and row counts around the 4-row groups.
+// Only the (type, level) rows that have one; the others run decode once per token.
+std::vector<Case> multi_token_cases() {
+  std::vector<Case> cases;
+  for (const Case& c : all_cases())
+    if (decode_tokens_kernel(*c.kernels, c.isa) != nullptr) cases.push_back(c);
+  return cases;
+}
+
+class KernelTableTokens : public testing::TestWithParam<Case> {};
+// At EDT_ISA=scalar no row has a multi-token form: the suite is then empty, which is expected.
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(KernelTableTokens);
+
+TEST_P(KernelTableTokens, DecodeTokensEqualsDecodePerTokenBitForBit) {
+  const TypeKernels& k = *GetParam().kernels;
+  const Isa isa = GetParam().isa;
+  const DecodeTokensKernel tokens_kernel = decode_tokens_kernel(k, isa);
+  ASSERT_NE(tokens_kernel, nullptr);
+  const DecodeRowsKernel decode = decode_kernel(k, isa);
+  for (size_t n : widths(ggml_traits(k.type).block_elems)) {
+    const size_t bytes = activation_scratch_bytes(act_bit(k.activations), n);
+    std::vector<uint8_t> scratch(kMaxTileTokens * bytes);
+    Activations xa[kMaxTileTokens];
+    std::vector<std::vector<float>> x(kMaxTileTokens);
+    for (size_t t = 0; t < kMaxTileTokens; ++t) {
+      x[t] = test::random_floats(n, static_cast<uint32_t>(n * 13 + t));
+      xa[t] = quantize_activations(act_bit(k.activations), x[t].data(), scratch.data() + t * bytes, n, isa);
+    }
+    for (size_t rows : {1u, 3u, 4u, 7u, 9u}) {
+      const auto wv = test::random_floats(rows * n, static_cast<uint32_t>(n * rows) + 5);
+      const auto w = quantized_rows(k.type, wv, rows, n);
+      const size_t rb = w.size() / rows, stride = rows + 2;  // a stride wider than rows: the gap stays untouched
+      for (size_t tokens = 1; tokens <= kMaxTileTokens; ++tokens) {
+        std::vector<float> got(tokens * stride, -7.0f), want(rows);
+        tokens_kernel(w.data(), rb, xa, tokens, got.data(), stride, rows, n);
+        for (size_t t = 0; t < tokens; ++t) {
+          decode(w.data(), rb, xa[t], want.data(), rows, n);
+          EXPECT_EQ(0, std::memcmp(want.data(), &got[t * stride], rows * sizeof(float)))
+              << "n=" << n << " rows=" << rows << " tokens=" << tokens << " token " << t;
+          EXPECT_EQ(got[t * stride + rows], -7.0f) << "wrote past the rows, token " << t;
+        }
+      }
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(AllTypesAllLevels, KernelTable, testing::ValuesIn(all_cases()), case_name);
+INSTANTIATE_TEST_SUITE_P(MultiTokenRows, KernelTableTokens, testing::ValuesIn(multi_token_cases()), case_name);
 
 // The SIMD activation quantizers against the scalar ones: Q8_K bit for bit, Q8_0 within one code on ties.
 TEST(Activations, QuantizersMatchScalar) {

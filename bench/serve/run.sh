@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # bench/serve: edt serve's aggregate generation speed and latency at 1, 2, 4 and 8 concurrent streaming clients.
 #   bench/serve/run.sh MODEL [MAX_TOKENS] [REQUESTS_PER_CLIENT] [THREADS]
-# Starts one server with -np 8 on a free loopback port, runs the levels, prints a Markdown table.
+# Starts one server with -np 8 on a free loopback port, runs the levels, prints a Markdown table. With
+# LLAMA_SERVER=/path/to/llama-server (built yourself; not part of this project) the same clients measure llama.cpp's
+# server instead, on the same file with the same slots, threads and per-slot context.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -12,7 +14,15 @@ threads=${4:-$(nproc)}
 edt=${EDT:-$root/build/edt}
 export OMP_WAIT_POLICY=passive
 log=$(mktemp)
-"$edt" serve -m "$model" --port 0 -np 8 -t "$threads" -c $((max_tokens + 64)) >"$log" 2>&1 &
+if [ -n "${LLAMA_SERVER:-}" ]; then
+  # llama-server takes a port, not 0, and splits -c over its slots.
+  free_port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+  "$LLAMA_SERVER" -m "$model" --host 127.0.0.1 --port "$free_port" -np 8 -t "$threads" -c $((8 * (max_tokens + 64))) \
+    >"$log" 2>&1 &
+  echo "edt serve: listening on http://127.0.0.1:$free_port (llama-server)" >>"$log"
+else
+  "$edt" serve -m "$model" --port 0 -np 8 -t "$threads" -c $((max_tokens + 64)) >"$log" 2>&1 &
+fi
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -f "$log"' EXIT
 port=""
@@ -26,7 +36,7 @@ eos=$("$edt" inspect "$model" 2>/dev/null | awk '$2 == "tokenizer.ggml.eos_token
 eos=${eos:-2}
 # Warm-up: page the weights in.
 curl -s -o /dev/null -d '{"prompt": "The", "max_tokens": 8}' "$url/v1/completions"
-echo "model $(basename "$model"), prompts of ${PROMPT_TOKENS:-8} tokens, $max_tokens generated per request, $requests requests per client, -np 8, -t $threads, $(date -u +%F)"
+echo "${LLAMA_SERVER:+llama-server: }model $(basename "$model"), prompts of ${PROMPT_TOKENS:-8} tokens, $max_tokens generated per request, $requests requests per client, -np 8, -t $threads, $(date -u +%F)"
 echo
 echo "| clients | tokens/s (all) | TTFT p50 ms | TTFT p99 ms | inter-token p50 ms | inter-token p99 ms |"
 echo "|---:|---:|---:|---:|---:|---:|"

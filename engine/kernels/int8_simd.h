@@ -45,12 +45,18 @@ inline __m128 block_d(const uint8_t* w, size_t row_bytes, size_t k) {
   }
 }
 
+// The rows' scales d (from block_d) times the activation block's scale, one float per row in out.
+template <int kRows>
+inline void scales_times(__m128 d, float dx, float* out) {
+  const __m128 s = _mm_mul_ps(d, _mm_set1_ps(dx));
+  if constexpr (kRows == 4) _mm_storeu_ps(out, s);
+  else out[0] = _mm_cvtss_f32(s);
+}
+
 // The rows' scales of block k times the activation block's scale, one float per row in out.
 template <class Block, int kRows>
 inline void block_scales(const uint8_t* w, size_t row_bytes, size_t k, float dx, float* out) {
-  const __m128 s = _mm_mul_ps(block_d<Block, kRows>(w, row_bytes, k), _mm_set1_ps(dx));
-  if constexpr (kRows == 4) _mm_storeu_ps(out, s);
-  else out[0] = _mm_cvtss_f32(s);
+  scales_times<kRows>(block_d<Block, kRows>(w, row_bytes, k), dx, out);
 }
 
 // The 32 4-bit codes of a legacy block (element j in the low nibble of qs[j], j + 16 in the high one) as bytes

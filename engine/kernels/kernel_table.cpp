@@ -48,4 +48,10 @@ std::string computable_type_names() {
 DecodeRowsKernel decode_kernel(const TypeKernels& k, Isa isa) { return at_or_below(k.decode, isa); }
 DequantizeRowKernel dequantize_kernel(const TypeKernels& k, Isa isa) { return at_or_below(k.dequantize, isa); }
 
+DecodeTokensKernel decode_tokens_kernel(const TypeKernels& k, Isa isa) {
+  for (size_t i = static_cast<size_t>(isa) + 1; i-- > 0;)
+    if (k.decode[i]) return k.decode_tokens[i];
+  return nullptr;
+}
+
 }  // namespace edt

@@ -23,6 +23,13 @@ inline constexpr size_t kIsaCount = std::size(kAllIsas);
 // against x in the row's activation format.
 using DecodeRowsKernel = void (*)(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows,
                                   size_t n);
+// Several tokens' products at once: for t < tokens, y[t * y_stride + r] = (row r of w) · x[t], every value bit for
+// bit what DecodeRowsKernel gives for that token alone, while each weight block is unpacked once for all tokens
+// (what makes a server's batched decode step, and prefill, cheaper than a pass per token).
+using DecodeTokensKernel = void (*)(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y,
+                                    size_t y_stride, size_t rows, size_t n);
+// Tokens a DecodeTokensKernel takes per call.
+inline constexpr size_t kMaxTileTokens = 4;
 // One row of n elements -> float32, bit-identical to weights/quant's reference at every level.
 using DequantizeRowKernel = void (*)(const void* src, float* dst, size_t n);
 
@@ -35,6 +42,9 @@ struct TypeKernels {
   // Σ|w·x| (float rounding) — plus, for the int8 formats, the activations' rounding bound (see
   // activation_rounding_bound in the test and docs/kernels.md).
   double float_tolerance;
+  // By Isa, for the levels whose decode[] has a multi-token form; nullptr: decode[] once per token. Only the entry
+  // of the level decode[] is taken from counts (another level's would not give decode[]'s bits).
+  std::array<DecodeTokensKernel, kIsaCount> decode_tokens{};
 };
 
 // The row of a type, or nullptr when the engine cannot compute with it.
@@ -47,5 +57,7 @@ std::string computable_type_names();
 // The entry for isa (the highest level <= isa that has one).
 DecodeRowsKernel decode_kernel(const TypeKernels& k, Isa isa);
 DequantizeRowKernel dequantize_kernel(const TypeKernels& k, Isa isa);
+// The multi-token form of decode_kernel(k, isa), or nullptr when that level has none.
+DecodeTokensKernel decode_tokens_kernel(const TypeKernels& k, Isa isa);
 
 }  // namespace edt

@@ -1,43 +1,53 @@
 // Q4_0 at AVX2: the nibbles (value + 8, unsigned) multiply x directly in maddubs, and the +8 comes back out as the
-// activations' q8_0_offsets, one int16 subtraction per block instead of re-signing the weights.
+// activations' q8_0_offsets, one int16 subtraction per block instead of re-signing the weights. The multi-token
+// form unpacks each block's nibbles once for two tokens (4 × 2 accumulators fit AVX2's 16 registers).
 #include "engine/kernels/int8_simd.h"
 #include "engine/kernels/row_helpers.h"
+#include "engine/kernels/token_tiles.h"
 #include "weights/quant/q4_0.h"
 
 namespace edt::kernels {
 namespace {
 
-template <int kRows>
-inline void row_group(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t blocks) {
-  const __m256i low = _mm256_set1_epi8(0x0f), high_half_by_4 = _mm256_setr_epi32(0, 0, 0, 0, 4, 4, 4, 4);
-  __m256 acc[kRows];
-  for (int r = 0; r < kRows; ++r) acc[r] = _mm256_setzero_ps();
-  for (size_t k = 0; k < blocks; ++k) {
-    const __m256i xv = load32(x.q8_0[k].qs);
-    const __m256i offset = load32(x.q8_0_offsets + 16 * k);
-    alignas(16) float scale[kRows];  // (kRows) row scale × activation scale for block k
-    block_scales<BlockQ4_0, kRows>(w, row_bytes, k, x.q8_0_scales[k], scale);
-    if constexpr (kRows == 4) prefetch_next_group<BlockQ4_0>(w + 16 * row_bytes, k);
-    for (int r = 0; r < kRows; ++r) {
-      const BlockQ4_0& b = reinterpret_cast<const BlockQ4_0*>(w + r * row_bytes)[k];
-      // Low nibbles are elements 0..15, high nibbles 16..31: the 16 bytes go to both halves, the upper half is
-      // shifted right by 4 (per 32-bit lane: what shifts in from the next byte lands in the masked-off nibble).
-      const __m256i both = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qs)));
-      const __m256i nibbles = _mm256_and_si256(_mm256_srlv_epi32(both, high_half_by_4), low);
-      const __m256 s = widen_to_float(_mm256_sub_epi16(_mm256_maddubs_epi16(nibbles, xv), offset));
-      acc[r] = _mm256_fmadd_ps(s, _mm256_broadcast_ss(scale + r), acc[r]);
+struct Body {
+  template <int kRows, int kTok>
+  static void group(const uint8_t* w, size_t row_bytes, const Activations* x, float* y, size_t y_stride,
+                    size_t blocks) {
+    const __m256i low = _mm256_set1_epi8(0x0f), high_half_by_4 = _mm256_setr_epi32(0, 0, 0, 0, 4, 4, 4, 4);
+    __m256 acc[kTok][kRows];
+    for (int t = 0; t < kTok; ++t)
+      for (int r = 0; r < kRows; ++r) acc[t][r] = _mm256_setzero_ps();
+    for (size_t k = 0; k < blocks; ++k) {
+      const __m128 d = block_d<BlockQ4_0, kRows>(w, row_bytes, k);  // (kRows) the rows' scales, gathered once
+      alignas(16) float scale[kTok][4];  // (kTok, kRows) row scale × activation scale for block k
+      for (int t = 0; t < kTok; ++t) scales_times<kRows>(d, x[t].q8_0_scales[k], scale[t]);
+      if constexpr (kRows == 4) prefetch_next_group<BlockQ4_0>(w + 16 * row_bytes, k);
+      for (int r = 0; r < kRows; ++r) {
+        const BlockQ4_0& b = reinterpret_cast<const BlockQ4_0*>(w + r * row_bytes)[k];
+        // Low nibbles are elements 0..15, high nibbles 16..31: the 16 bytes go to both halves, the upper half is
+        // shifted right by 4 (per 32-bit lane: what shifts in from the next byte lands in the masked-off nibble).
+        const __m256i both = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qs)));
+        const __m256i nibbles = _mm256_and_si256(_mm256_srlv_epi32(both, high_half_by_4), low);
+        for (int t = 0; t < kTok; ++t) {
+          const __m256i xv = load32(x[t].q8_0[k].qs), offset = load32(x[t].q8_0_offsets + 16 * k);
+          const __m256 s = widen_to_float(_mm256_sub_epi16(_mm256_maddubs_epi16(nibbles, xv), offset));
+          acc[t][r] = _mm256_fmadd_ps(s, _mm256_broadcast_ss(scale[t] + r), acc[t][r]);
+        }
+      }
     }
+    for (int t = 0; t < kTok; ++t) store_sums(acc[t], y + static_cast<size_t>(t) * y_stride);
   }
-  store_sums(acc, y);
-}
+};
 
 }  // namespace
 
 void q4_0_rows_avx2(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows, size_t n) {
-  const size_t blocks = n / kQuantBlock;
-  size_t r = 0;
-  for (; r + 4 <= rows; r += 4) row_group<4>(w + r * row_bytes, row_bytes, x, y + r, blocks);
-  for (; r < rows; ++r) row_group<1>(w + r * row_bytes, row_bytes, x, y + r, blocks);
+  rows_in_groups<Body, 4, 1>(w, row_bytes, &x, y, 0, rows, n / kQuantBlock);
+}
+
+void q4_0_tokens_avx2(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y,
+                      size_t y_stride, size_t rows, size_t n) {
+  tokens_in_passes<Body, 4, 2>(w, row_bytes, x, tokens, y, y_stride, rows, n / kQuantBlock);
 }
 
 // Bit-identical to the reference: (q - 8) · d in float.

@@ -7,6 +7,11 @@ void q4_k_rows_avx2(const uint8_t* w, size_t row_bytes, const Activations& x, fl
   q4_k_rows_simd<Avx2Ops>(w, row_bytes, x, y, rows, n);
 }
 
+void q4_k_tokens_avx2(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y,
+                      size_t y_stride, size_t rows, size_t n) {
+  q4_k_tokens_simd<Avx2Ops, 4>(w, row_bytes, x, tokens, y, y_stride, rows, n);
+}
+
 }  // namespace edt::kernels
 
 namespace edt::kernels {

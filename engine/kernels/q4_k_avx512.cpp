@@ -7,4 +7,9 @@ void q4_k_rows_avx512(const uint8_t* w, size_t row_bytes, const Activations& x, 
   q4_k_rows_simd<VnniOps>(w, row_bytes, x, y, rows, n);
 }
 
+void q4_k_tokens_avx512(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y,
+                        size_t y_stride, size_t rows, size_t n) {
+  q4_k_tokens_simd<VnniOps, 4>(w, row_bytes, x, tokens, y, y_stride, rows, n);
+}
+
 }  // namespace edt::kernels

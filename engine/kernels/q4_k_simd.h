@@ -6,6 +6,7 @@
 #include "engine/kernels/int8_ops.h"
 #include "engine/kernels/int8_simd.h"
 #include "engine/kernels/row_helpers.h"
+#include "engine/kernels/token_tiles.h"
 #include "weights/quant/q4_k.h"
 
 namespace edt::kernels {
@@ -42,33 +43,56 @@ inline int k_min_sum(const KScales& k, const int16_t* bsums) {
   return _mm_cvtsi128_si32(p);
 }
 
+// One row against kTok tokens (the multi-token form unpacks each chunk's nibbles and the scales once for all of
+// them); per token the operations of kTok = 1, so every value is the one-token kernel's.
 template <class Ops>
-void q4_k_rows_simd(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows, size_t n) {
-  const size_t blocks = n / kSuperBlock;
-  const __m256i m4 = _mm256_set1_epi8(0x0f);
-  for (size_t r = 0; r < rows; ++r) {
-    const auto* b = reinterpret_cast<const BlockQ4_K*>(w + r * row_bytes);
-    __m256 acc = _mm256_setzero_ps();
-    float acc_min = 0;
+struct Q4KBody {
+  template <int kRows, int kTok>
+  static void group(const uint8_t* w, size_t /*row_bytes*/, const Activations* x, float* y, size_t y_stride,
+                    size_t blocks) {
+    static_assert(kRows == 1, "one row per pass");
+    const __m256i m4 = _mm256_set1_epi8(0x0f);
+    const auto* b = reinterpret_cast<const BlockQ4_K*>(w);
+    __m256 acc[kTok];
+    float acc_min[kTok];
+    for (int t = 0; t < kTok; ++t) acc[t] = _mm256_setzero_ps(), acc_min[t] = 0;
     for (size_t k = 0; k < blocks; ++k) {
-      const BlockQ8_K& q8 = x.q8_k[k];
       const KScales ks = unpack_k_scales(b[k].scales);
       const uint8_t* sc = ks.scale;
-      const int min_sum = k_min_sum(ks, q8.bsums);
-      __m256i sumi = _mm256_setzero_si256();
+      __m256i sumi[kTok];
+      for (int t = 0; t < kTok; ++t) sumi[t] = _mm256_setzero_si256();
       for (int c = 0; c < 4; ++c) {
         const __m256i q = load32(b[k].qs + 32 * c);
         const __m256i lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
-        const __m256i p_lo = _mm256_maddubs_epi16(lo, load32(q8.qs + 64 * c));
-        const __m256i p_hi = _mm256_maddubs_epi16(hi, load32(q8.qs + 64 * c + 32));
-        sumi = Ops::madd_acc(sumi, p_lo, _mm256_set1_epi16(sc[2 * c]));
-        sumi = Ops::madd_acc(sumi, p_hi, _mm256_set1_epi16(sc[2 * c + 1]));
+        const __m256i s_lo = _mm256_set1_epi16(sc[2 * c]), s_hi = _mm256_set1_epi16(sc[2 * c + 1]);
+        for (int t = 0; t < kTok; ++t) {
+          const int8_t* xq = x[t].q8_k[k].qs;
+          const __m256i p_lo = _mm256_maddubs_epi16(lo, load32(xq + 64 * c));
+          const __m256i p_hi = _mm256_maddubs_epi16(hi, load32(xq + 64 * c + 32));
+          sumi[t] = Ops::madd_acc(sumi[t], p_lo, s_lo);
+          sumi[t] = Ops::madd_acc(sumi[t], p_hi, s_hi);
+        }
       }
-      acc = _mm256_fmadd_ps(_mm256_set1_ps(q8.d * _cvtsh_ss(b[k].d)), _mm256_cvtepi32_ps(sumi), acc);
-      acc_min += q8.d * _cvtsh_ss(b[k].dmin) * static_cast<float>(min_sum);
+      const float d = _cvtsh_ss(b[k].d), dmin = _cvtsh_ss(b[k].dmin);
+      for (int t = 0; t < kTok; ++t) {
+        const BlockQ8_K& q8 = x[t].q8_k[k];
+        acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(q8.d * d), _mm256_cvtepi32_ps(sumi[t]), acc[t]);
+        acc_min[t] += q8.d * dmin * static_cast<float>(k_min_sum(ks, q8.bsums));
+      }
     }
-    y[r] = avx2::hsum(acc) - acc_min;
+    for (int t = 0; t < kTok; ++t) y[static_cast<size_t>(t) * y_stride] = avx2::hsum(acc[t]) - acc_min[t];
   }
+};
+
+template <class Ops>
+void q4_k_rows_simd(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows, size_t n) {
+  rows_in_groups<Q4KBody<Ops>, 1, 1>(w, row_bytes, &x, y, 0, rows, n / kSuperBlock);
+}
+
+template <class Ops, int kMaxTok>
+void q4_k_tokens_simd(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y,
+                      size_t y_stride, size_t rows, size_t n) {
+  tokens_in_passes<Q4KBody<Ops>, 1, kMaxTok>(w, row_bytes, x, tokens, y, y_stride, rows, n / kSuperBlock);
 }
 
 }  // namespace edt::kernels

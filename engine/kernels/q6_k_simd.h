@@ -6,25 +6,28 @@
 #include "engine/kernels/int8_ops.h"
 #include "engine/kernels/int8_simd.h"
 #include "engine/kernels/row_helpers.h"
+#include "engine/kernels/token_tiles.h"
 #include "weights/quant/q6_k.h"
 
 namespace edt::kernels {
 
+// One row against kTok tokens (the multi-token form rebuilds each run's 6-bit codes once for all of them); per
+// token the operations of kTok = 1, so every value is the one-token kernel's.
 template <class Ops>
-void q6_k_rows_simd(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows, size_t n) {
-  const size_t blocks = n / kSuperBlock;
-  const __m256i m4 = _mm256_set1_epi8(0x0f), m30 = _mm256_set1_epi8(0x30);
-  for (size_t r = 0; r < rows; ++r) {
-    const auto* b = reinterpret_cast<const BlockQ6_K*>(w + r * row_bytes);
-    __m256 acc = _mm256_setzero_ps();
+struct Q6KBody {
+  template <int kRows, int kTok>
+  static void group(const uint8_t* w, size_t /*row_bytes*/, const Activations* x, float* y, size_t y_stride,
+                    size_t blocks) {
+    static_assert(kRows == 1, "one row per pass");
+    const __m256i m4 = _mm256_set1_epi8(0x0f), m30 = _mm256_set1_epi8(0x30);
+    const auto* b = reinterpret_cast<const BlockQ6_K*>(w);
+    __m256 acc[kTok];
+    for (int t = 0; t < kTok; ++t) acc[t] = _mm256_setzero_ps();
     for (size_t k = 0; k < blocks; ++k) {
-      const BlockQ8_K& q8 = x.q8_k[k];
       const int8_t* sc = b[k].scales;
-      // 32 · Σ_g sc_g · bsums[g], as eight int32 lanes subtracted from the sums below.
-      const __m256i offsets = _mm256_slli_epi32(
-          _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sc))),
-                            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q8.bsums))), 5);
-      __m256i sumi = _mm256_setzero_si256();
+      const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sc)));
+      __m256i sumi[kTok];
+      for (int t = 0; t < kTok; ++t) sumi[t] = _mm256_setzero_si256();
       for (int h = 0; h < 2; ++h) {
         const __m256i ql0 = load32(b[k].ql + 64 * h), ql1 = load32(b[k].ql + 64 * h + 32);
         const __m256i qh = load32(b[k].qh + 32 * h);
@@ -36,15 +39,36 @@ void q6_k_rows_simd(const uint8_t* w, size_t row_bytes, const Activations& x, fl
                                _mm256_and_si256(_mm256_srli_epi16(qh, 2), m30));
         for (int j = 0; j < 4; ++j) {
           const int g = 8 * h + 2 * j;
-          const __m256i p = _mm256_maddubs_epi16(q[j], load32(q8.qs + 128 * h + 32 * j));
-          sumi = Ops::madd_acc(sumi, p, pair_scales(sc[g], sc[g + 1]));
+          const __m256i scales = pair_scales(sc[g], sc[g + 1]);
+          for (int t = 0; t < kTok; ++t) {
+            const __m256i p = _mm256_maddubs_epi16(q[j], load32(x[t].q8_k[k].qs + 128 * h + 32 * j));
+            sumi[t] = Ops::madd_acc(sumi[t], p, scales);
+          }
         }
       }
-      const __m256i total = _mm256_sub_epi32(sumi, offsets);
-      acc = _mm256_fmadd_ps(_mm256_set1_ps(q8.d * _cvtsh_ss(b[k].d)), _mm256_cvtepi32_ps(total), acc);
+      const float d = _cvtsh_ss(b[k].d);
+      for (int t = 0; t < kTok; ++t) {
+        const BlockQ8_K& q8 = x[t].q8_k[k];
+        // 32 · Σ_g sc_g · bsums[g], as eight int32 lanes subtracted from the sums above.
+        const __m256i offsets =
+            _mm256_slli_epi32(_mm256_madd_epi16(sc16, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q8.bsums))), 5);
+        const __m256i total = _mm256_sub_epi32(sumi[t], offsets);
+        acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(q8.d * d), _mm256_cvtepi32_ps(total), acc[t]);
+      }
     }
-    y[r] = avx2::hsum(acc);
+    for (int t = 0; t < kTok; ++t) y[static_cast<size_t>(t) * y_stride] = avx2::hsum(acc[t]);
   }
+};
+
+template <class Ops>
+void q6_k_rows_simd(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows, size_t n) {
+  rows_in_groups<Q6KBody<Ops>, 1, 1>(w, row_bytes, &x, y, 0, rows, n / kSuperBlock);
+}
+
+template <class Ops, int kMaxTok>
+void q6_k_tokens_simd(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y,
+                      size_t y_stride, size_t rows, size_t n) {
+  tokens_in_passes<Q6KBody<Ops>, 1, kMaxTok>(w, row_bytes, x, tokens, y, y_stride, rows, n / kSuperBlock);
 }
 
 }  // namespace edt::kernels

@@ -22,6 +22,7 @@ struct WeightMatrix {
   // The type's kernel-table row at the process's level, chosen once at load.
   ActFormat activations = ActFormat::F32;  // what decode multiplies with
   DecodeRowsKernel decode = nullptr;
+  DecodeTokensKernel decode_tokens = nullptr;   // nullptr: decode once per token
   DequantizeRowKernel dequantize = nullptr;     // for the GEMM blocks and get-rows
   DequantizeRowKernel dequantize_ref = nullptr; // the reference, for matmul_ref
   Isa isa = Isa::Scalar;
@@ -32,6 +33,20 @@ struct WeightMatrix {
 // A matrix over data (rows × cols of type), with the kernels for type on isa. The caller has checked the size and
 // that type_kernels(type) exists.
 WeightMatrix bind_weight_matrix(GgmlType type, const uint8_t* data, size_t rows, size_t cols, Isa isa);
+
+// For t < tokens (any number): y[t * y_stride + r] = (row r of w) · x[t] for r < rows, each value decode's for that
+// token alone; kMaxTileTokens tokens per pass over the rows when the type has a multi-token kernel.
+inline void decode_tokens(const WeightMatrix& w, const uint8_t* rows_begin, const Activations* x, size_t tokens,
+                          float* y, size_t y_stride, size_t rows) {
+  if (w.decode_tokens == nullptr) {
+    for (size_t t = 0; t < tokens; ++t) w.decode(rows_begin, w.row_bytes, x[t], y + t * y_stride, rows, w.cols);
+    return;
+  }
+  for (size_t t = 0; t < tokens; t += kMaxTileTokens) {
+    const size_t count = tokens - t < kMaxTileTokens ? tokens - t : kMaxTileTokens;
+    w.decode_tokens(rows_begin, w.row_bytes, x + t, count, y + t * y_stride, y_stride, rows, w.cols);
+  }
+}
 
 // Row r of w as floats (cols), for token embeddings stored in any computable type.
 inline void get_row(const WeightMatrix& w, size_t r, float* out) { w.dequantize(w.row(r), out, w.cols); }

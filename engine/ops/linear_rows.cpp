@@ -27,29 +27,34 @@ void run_rows(std::span<const MatvecTask> tasks, const float* x, size_t first, s
   // Each row's input in every format the matrices need, once (as matvec_group quantizes a lone row's).
   std::array<Activations, kRowwiseMaxRows> xa{};
   const size_t bytes = activation_scratch_bytes(formats, cols);
-  for (size_t r = 0; r < n; ++r)
-    xa[r] = quantize_activations(formats, x + (first + r) * cols, static_cast<uint8_t*>(scratch) + r * bytes, cols,
-                                 tasks[0].w->isa);
+  const Isa isa = tasks[0].w->isa;
+  auto quantize = [&](size_t r) {
+    xa[r] = quantize_activations(formats, x + (first + r) * cols, static_cast<uint8_t*>(scratch) + r * bytes, cols, isa);
+  };
   // The row partition of matvec_group (cut at multiples of 4), so every output row comes from the same kernel call
-  // shape as when its token runs alone.
+  // shape as when its token runs alone; each block of W rows meets every token while it is in cache.
   auto run_part = [&](size_t part, size_t parts) {
     for (const MatvecTask& t : tasks) {
       const WeightMatrix& w = *t.w;
       const size_t begin = part == 0 ? 0 : (w.rows * part / parts) & ~size_t{3};
       const size_t end = part + 1 == parts ? w.rows : (w.rows * (part + 1) / parts) & ~size_t{3};
-      for (size_t b = begin; b < end; b += kBlockRows) {
-        const size_t rows = std::min(kBlockRows, end - b);
-        for (size_t r = 0; r < n; ++r) w.decode(w.row(b), w.row_bytes, xa[r], t.y + (first + r) * w.rows + b, rows, cols);
-      }
+      for (size_t b = begin; b < end; b += kBlockRows)
+        decode_tokens(w, w.row(b), xa.data(), n, t.y + first * w.rows + b, w.rows, std::min(kBlockRows, end - b));
     }
   };
   // The same threshold as matvec_group (per token), so a lone token takes the same route either way.
   if (n_threads <= 1 || work < 32768) {
+    for (size_t r = 0; r < n; ++r) quantize(r);
     run_part(0, 1);
     return;
   }
 #pragma omp parallel num_threads(n_threads)
-  run_part(static_cast<size_t>(omp_get_thread_num()), static_cast<size_t>(omp_get_num_threads()));
+  {
+    const auto part = static_cast<size_t>(omp_get_thread_num()), parts = static_cast<size_t>(omp_get_num_threads());
+    for (size_t r = part; r < n; r += parts) quantize(r);  // a prompt's rows are quantized by all threads
+#pragma omp barrier
+    run_part(part, parts);
+  }
 }
 
 }  // namespace
