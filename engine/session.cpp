@@ -40,13 +40,18 @@ uint32_t checked_context(const Model& model, const SessionOptions& options) {
 // integer kernel, rows of dot products beat dequantizing every weight to f32 for GEMM until about here).
 constexpr size_t kRowwiseChunkRows = 16;
 
-// The linear layers of a step. Matrices whose type has a multi-token integer kernel take every row through it:
-// it beats dequantizing to f32 for GEMM at any length, and each row gives what it gives alone. Otherwise the
-// first `rowwise` rows (decode tokens and short chunks) go through the one-token kernels, the rest through GEMM.
+// The linear layers of a step: the first `rowwise` rows (decode tokens and short chunks) through the one-token
+// kernels (several tokens per pass where the type has that form), each giving what it gives alone; the rest
+// (prompt chunks) through the matrices' prompt form when every matrix of the group has one, else through GEMM.
 void linear_rows(std::span<const MatvecTask> tasks, const float* x, size_t n, size_t rowwise, float* scratch,
                  int threads) {
-  if (std::all_of(tasks.begin(), tasks.end(), [](const MatvecTask& t) { return t.w->decode_tokens != nullptr; })) {
-    matvec_rows_group(tasks, x, n, scratch, threads);
+  if (std::all_of(tasks.begin(), tasks.end(), [](const MatvecTask& t) { return t.w->prompt != nullptr; })) {
+    if (rowwise > 0) matvec_rows_group(tasks, x, rowwise, scratch, threads);
+    if (n == rowwise) return;
+    MatvecTask rest[4];  // the rows after the decode rows, in each task's output
+    for (size_t i = 0; i < tasks.size(); ++i) rest[i] = {tasks[i].w, tasks[i].y + rowwise * tasks[i].w->rows};
+    matvec_prompt_rows_group(std::span<const MatvecTask>(rest, tasks.size()), x + rowwise * tasks[0].w->cols,
+                             n - rowwise, scratch, threads);
     return;
   }
   if (rowwise == 0) {

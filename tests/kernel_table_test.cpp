@@ -176,7 +176,72 @@ TEST_P(KernelTableTokens, DecodeTokensEqualsDecodePerTokenBitForBit) {
   }
 }
 
+// The prompt form (where a level has one): exact integer products like decode, float sums in another order, so
+// each value is decode's within float rounding: |prompt − decode| ≤ 2·float_tolerance·(Σ|ŵ_i·x̂_i| + max|ŵ|·Σ|x̂_i|),
+// the second term for a block offset taken out as a separate product (the offset times the block's scale is at
+// most about the block's largest weight). Token counts around its 4-token tiles, rows around its 8-row groups,
+// and widths past its 64-block chunks.
+std::vector<Case> prompt_cases() {
+  std::vector<Case> cases;
+  for (const Case& c : all_cases())
+    if (prompt_kernel(*c.kernels, c.isa) != nullptr) cases.push_back(c);
+  return cases;
+}
+
+class KernelTablePrompt : public testing::TestWithParam<Case> {};
+// Below AVX-512 no row has a prompt form: the suite is then empty, which is expected.
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(KernelTablePrompt);
+
+TEST_P(KernelTablePrompt, PromptEqualsDecodeWithinFloatRounding) {
+  const TypeKernels& k = *GetParam().kernels;
+  const Isa isa = GetParam().isa;
+  const DecodeTokensKernel prompt = prompt_kernel(k, isa);
+  ASSERT_NE(prompt, nullptr);
+  const DecodeRowsKernel decode = decode_kernel(k, isa);
+  constexpr size_t kTokens = 9;
+  std::vector<size_t> ns = widths(ggml_traits(k.type).block_elems);
+  ns.push_back(65 * ggml_traits(k.type).block_elems);  // past one 64-block chunk
+  for (size_t n : ns) {
+    const size_t bytes = activation_scratch_bytes(act_bit(k.activations), n);
+    std::vector<uint8_t> scratch(kTokens * bytes);
+    std::vector<Activations> xa(kTokens);
+    std::vector<std::vector<float>> xhat(kTokens);
+    for (size_t t = 0; t < kTokens; ++t) {
+      auto x = test::random_floats(n, static_cast<uint32_t>(n * 31 + t));
+      for (size_t i = t; i < n; i += 89) x[i] *= 7.0f;
+      xa[t] = quantize_activations(act_bit(k.activations), x.data(), scratch.data() + t * bytes, n, isa);
+      xhat[t] = activation_values(k.activations, xa[t], n);
+    }
+    for (size_t rows : {8u, 13u, 16u, 21u}) {
+      const auto wv = test::random_floats(rows * n, static_cast<uint32_t>(n * rows) + 9);
+      const auto w = quantized_rows(k.type, wv, rows, n);
+      const size_t rb = w.size() / rows, stride = rows + 3;
+      std::vector<float> wf(rows * n);  // (rows, n) the dequantized weights
+      for (size_t r = 0; r < rows; ++r) dequantize_row(k.type, &w[r * rb], &wf[r * n], n);
+      for (size_t tokens : {1u, 3u, 4u, 9u}) {
+        std::vector<float> got(tokens * stride, -7.0f), want(rows);
+        prompt(w.data(), rb, xa.data(), tokens, got.data(), stride, rows, n);
+        for (size_t t = 0; t < tokens; ++t) {
+          decode(w.data(), rb, xa[t], want.data(), rows, n);
+          for (size_t r = 0; r < rows; ++r) {
+            double wx = 0, xs = 0, wmax = 0;
+            for (size_t i = 0; i < n; ++i) {
+              wx += std::fabs(static_cast<double>(wf[r * n + i]) * xhat[t][i]);
+              xs += std::fabs(static_cast<double>(xhat[t][i]));
+              wmax = std::max(wmax, std::fabs(static_cast<double>(wf[r * n + i])));
+            }
+            EXPECT_NEAR(got[t * stride + r], want[r], 2 * k.float_tolerance * (wx + wmax * xs))
+                << "n=" << n << " rows=" << rows << " tokens=" << tokens << " token " << t << " row " << r;
+          }
+          EXPECT_EQ(got[t * stride + rows], -7.0f) << "wrote past the rows, token " << t;
+        }
+      }
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(AllTypesAllLevels, KernelTable, testing::ValuesIn(all_cases()), case_name);
+INSTANTIATE_TEST_SUITE_P(PromptRows, KernelTablePrompt, testing::ValuesIn(prompt_cases()), case_name);
 INSTANTIATE_TEST_SUITE_P(MultiTokenRows, KernelTableTokens, testing::ValuesIn(multi_token_cases()), case_name);
 
 // The SIMD activation quantizers against the scalar ones: Q8_K bit for bit, Q8_0 within one code on ties.

@@ -3,11 +3,12 @@
 // once per level (EDT_ISA=scalar|avx2|avx512), and the per-row kernels of every level are covered in every run by
 // kernel_table_test.cpp, so one level here keeps this test at ~2 s instead of three times that.
 // Stated tolerances (relative L2 of each position's logits, worst position):
-//  - prefill against the reference: decode's tolerance below. Matrices whose type has a multi-token integer kernel
-//    at the level run a prompt's rows through it (int8 activations, as decode); the others dequantize 128-row
-//    blocks to f32 for sgemm (f32 rounding only, ~1e-6);
-//  - prefill against decode, when every matrix has a multi-token kernel: 1e-5. Those kernels give decode's
-//    products bit for bit, so only attention's summation order (many rows at once against one) separates them;
+//  - prefill against the reference: decode's tolerance below. Matrices whose type has a prompt form at the level
+//    run a prompt's rows through it (int8 activations, as decode); the others dequantize 128-row blocks to f32
+//    for sgemm (f32 rounding only, ~1e-6);
+//  - prefill against decode, when every matrix's prompt form is its multi-token decode form (the K types): 1e-5.
+//    Those give decode's products bit for bit, so only attention's summation order (many rows at once against
+//    one) separates them;
 //  - decode (one token at a time: int8 activations, Q8_0 or Q8_K per type): 3e-2 on the demo model, 6e-2 on the
 //    random kshape model, whose random weights amplify the activations' rounding. Measured (worst position, every
 //    level alike): 1.1e-2..2.1e-2 and 3.5e-2..3.7e-2. llama.cpp's own error on the same files is 6.3e-3..9.9e-3 and
@@ -65,10 +66,10 @@ double max_abs_diff(const float* a, const float* b, size_t n) {
 // Every matrix of the model runs a prompt through the decode kernels' multi-token form (see linear_rows).
 bool prompt_runs_decode_kernels(const Model& model) {
   const ModelWeights& w = model.weights();
-  bool all = w.output.decode_tokens != nullptr;
+  const auto decode_form = [](const WeightMatrix& m) { return m.prompt != nullptr && m.prompt == m.decode_tokens; };
+  bool all = decode_form(w.output);
   for (const LayerWeights& L : w.layers)
-    for (const WeightMatrix* m : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down})
-      all = all && m->decode_tokens != nullptr;
+    for (const WeightMatrix* m : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down}) all = all && decode_form(*m);
   return all;
 }
 

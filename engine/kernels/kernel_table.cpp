@@ -54,4 +54,10 @@ DecodeTokensKernel decode_tokens_kernel(const TypeKernels& k, Isa isa) {
   return nullptr;
 }
 
+DecodeTokensKernel prompt_kernel(const TypeKernels& k, Isa isa) {
+  for (size_t i = static_cast<size_t>(isa) + 1; i-- > 0;)
+    if (k.decode[i]) return k.prompt[i];
+  return nullptr;
+}
+
 }  // namespace edt

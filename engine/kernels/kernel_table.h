@@ -45,6 +45,11 @@ struct TypeKernels {
   // By Isa, for the levels whose decode[] has a multi-token form; nullptr: decode[] once per token. Only the entry
   // of the level decode[] is taken from counts (another level's would not give decode[]'s bits).
   std::array<DecodeTokensKernel, kIsaCount> decode_tokens{};
+  // By Isa, the prompt form: the rows of a long prompt chunk (many tokens against each weight block, so the
+  // weights may be rearranged per pass). Exact integer products like decode, float sums in another order: close
+  // to decode's values, or decode_tokens itself where that is what runs prompts fastest (it is tested against
+  // decode either way). nullptr: prompts dequantize to f32 for sgemm, which measured faster there (Q8_0 at AVX2).
+  std::array<DecodeTokensKernel, kIsaCount> prompt{};
 };
 
 // The row of a type, or nullptr when the engine cannot compute with it.
@@ -59,5 +64,7 @@ DecodeRowsKernel decode_kernel(const TypeKernels& k, Isa isa);
 DequantizeRowKernel dequantize_kernel(const TypeKernels& k, Isa isa);
 // The multi-token form of decode_kernel(k, isa), or nullptr when that level has none.
 DecodeTokensKernel decode_tokens_kernel(const TypeKernels& k, Isa isa);
+// The prompt form at the level decode_kernel(k, isa) comes from, or nullptr.
+DecodeTokensKernel prompt_kernel(const TypeKernels& k, Isa isa);
 
 }  // namespace edt

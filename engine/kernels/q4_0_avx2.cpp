@@ -2,9 +2,12 @@
 // activations' q8_0_offsets, one int16 subtraction per block instead of re-signing the weights. The multi-token
 // form unpacks each block's nibbles once for two tokens (4 × 2 accumulators fit AVX2's 16 registers).
 #include "engine/kernels/int8_simd.h"
+#include "engine/kernels/prompt_tiles.h"
 #include "engine/kernels/row_helpers.h"
 #include "engine/kernels/token_tiles.h"
 #include "weights/quant/q4_0.h"
+
+#include <cstddef>
 
 namespace edt::kernels {
 namespace {
@@ -39,6 +42,44 @@ struct Body {
   }
 };
 
+// The prompt form: eight rows per vector (prompt_tiles.h). maddubs multiplies the unsigned nibbles by the signed
+// activations into int16 pairs (≤ 2·15·127 = 3,810 each, so the eight chunks' pairs add in int16 without
+// overflow: ≤ 30,480), one madd widens them to a row sum per int32 lane. Σ (q − 8)·x = Σ q·x − 8·Σ x as at AVX-512.
+struct PromptTile {
+  using Interleaved = InterleavedBlock<4>;
+
+  static void interleave(const uint8_t* w, size_t row_bytes, size_t k0, size_t count, Interleaved* out) {
+    interleave_words<BlockQ4_0>(w, row_bytes, k0, count, offsetof(BlockQ4_0, qs), out, _mm256_setzero_si256());
+  }
+
+  template <int kTok>
+  static void run(const Interleaved* blocks, size_t k0, size_t count, const Activations* x, float* y, size_t y_stride,
+                  bool first) {
+    const __m256i low = _mm256_set1_epi8(0x0f), ones = _mm256_set1_epi16(1);
+    __m256 acc[kTok];  // (kTok) eight rows' sums per token
+    for (int t = 0; t < kTok; ++t)
+      acc[t] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(y + static_cast<size_t>(t) * y_stride);
+    for (size_t i = 0; i < count; ++i) {
+      const size_t k = k0 + i;
+      const __m256 d = _mm256_load_ps(blocks[i].d);
+      for (int t = 0; t < kTok; ++t) {
+        const int8_t* xq = x[t].q8_0[k].qs;
+        __m256i pairs = _mm256_setzero_si256();  // (16) int16 pair sums, two per row
+        for (int p = 0; p < 4; ++p) {
+          const __m256i v = _mm256_load_si256(reinterpret_cast<const __m256i*>(blocks[i].v[p]));
+          pairs = _mm256_add_epi16(pairs, _mm256_maddubs_epi16(_mm256_and_si256(v, low), activation_word(xq, p)));
+          pairs = _mm256_add_epi16(
+              pairs, _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(v, 4), low), activation_word(xq, p + 4)));
+        }
+        const __m256 qx = _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs, ones));
+        acc[t] = _mm256_fmadd_ps(qx, _mm256_mul_ps(d, _mm256_set1_ps(x[t].q8_0_scales[k])), acc[t]);
+        acc[t] = _mm256_fmadd_ps(d, _mm256_set1_ps(-8.0f * x[t].q8_0_sums[k]), acc[t]);
+      }
+    }
+    for (int t = 0; t < kTok; ++t) _mm256_storeu_ps(y + static_cast<size_t>(t) * y_stride, acc[t]);
+  }
+};
+
 }  // namespace
 
 void q4_0_rows_avx2(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows, size_t n) {
@@ -48,6 +89,11 @@ void q4_0_rows_avx2(const uint8_t* w, size_t row_bytes, const Activations& x, fl
 void q4_0_tokens_avx2(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y,
                       size_t y_stride, size_t rows, size_t n) {
   tokens_in_passes<Body, 4, 2>(w, row_bytes, x, tokens, y, y_stride, rows, n / kQuantBlock);
+}
+
+void q4_0_prompt_avx2(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y,
+                      size_t y_stride, size_t rows, size_t n) {
+  prompt_rows<PromptTile, BlockQ4_0>(w, row_bytes, x, tokens, y, y_stride, rows, n, q4_0_tokens_avx2);
 }
 
 // Bit-identical to the reference: (q - 8) · d in float.

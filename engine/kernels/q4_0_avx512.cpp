@@ -4,9 +4,12 @@
 // multi-token form unpacks each block's nibbles once for up to four tokens (AVX-512's 32 vector registers hold
 // the 4 × 4 accumulators).
 #include "engine/kernels/int8_simd.h"
+#include "engine/kernels/prompt_tiles.h"
 #include "engine/kernels/row_helpers.h"
 #include "engine/kernels/token_tiles.h"
 #include "weights/quant/q4_0.h"
+
+#include <cstddef>
 
 namespace edt::kernels {
 namespace {
@@ -45,7 +48,57 @@ struct Body {
   }
 };
 
+// The prompt form: eight rows per vector (prompt_tiles.h). Σ (q − 8)·x = Σ q·x − 8·Σ x: the second term is the
+// activations' block sum (d·Σq, exact in float) × −8 × each row's d.
+struct PromptTile {
+  using Interleaved = InterleavedBlock<4>;
+
+  static void interleave(const uint8_t* w, size_t row_bytes, size_t k0, size_t count, Interleaved* out) {
+    interleave_words<BlockQ4_0>(w, row_bytes, k0, count, offsetof(BlockQ4_0, qs), out, _mm256_setzero_si256());
+  }
+
+  template <int kTok>
+  static void run(const Interleaved* blocks, size_t k0, size_t count, const Activations* x, float* y, size_t y_stride,
+                  bool first) {
+    const __m256i low = _mm256_set1_epi8(0x0f);
+    __m256 acc[kTok];  // (kTok) eight rows' sums per token
+    for (int t = 0; t < kTok; ++t)
+      acc[t] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(y + static_cast<size_t>(t) * y_stride);
+    for (size_t i = 0; i < count; ++i) {
+      const size_t k = k0 + i;
+      __m256i u[8];  // chunk c: elements 4c..4c+3 of the block, for the eight rows (bytes 0..15)
+      for (int p = 0; p < 4; ++p) {
+        const __m256i v = _mm256_load_si256(reinterpret_cast<const __m256i*>(blocks[i].v[p]));
+        u[p] = _mm256_and_si256(v, low);
+        u[p + 4] = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
+      }
+      const __m256 d = _mm256_load_ps(blocks[i].d);
+      for (int t = 0; t < kTok; ++t) {
+        const int8_t* xq = x[t].q8_0[k].qs;
+        __m256i s0 = _mm256_dpbusd_epi32(_mm256_setzero_si256(), u[0], activation_word(xq, 0));
+        __m256i s1 = _mm256_dpbusd_epi32(_mm256_setzero_si256(), u[1], activation_word(xq, 1));
+        for (int c = 2; c < 8; c += 2) {
+          s0 = _mm256_dpbusd_epi32(s0, u[c], activation_word(xq, c));
+          s1 = _mm256_dpbusd_epi32(s1, u[c + 1], activation_word(xq, c + 1));
+        }
+        const __m256 qx = _mm256_cvtepi32_ps(_mm256_add_epi32(s0, s1));
+        acc[t] = _mm256_fmadd_ps(qx, _mm256_mul_ps(d, _mm256_set1_ps(x[t].q8_0_scales[k])), acc[t]);
+        acc[t] = _mm256_fmadd_ps(d, _mm256_set1_ps(-8.0f * x[t].q8_0_sums[k]), acc[t]);
+      }
+    }
+    for (int t = 0; t < kTok; ++t) _mm256_storeu_ps(y + static_cast<size_t>(t) * y_stride, acc[t]);
+  }
+};
+
 }  // namespace
+
+void q4_0_tokens_avx512(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y,
+                        size_t y_stride, size_t rows, size_t n);
+
+void q4_0_prompt_avx512(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y,
+                        size_t y_stride, size_t rows, size_t n) {
+  prompt_rows<PromptTile, BlockQ4_0>(w, row_bytes, x, tokens, y, y_stride, rows, n, q4_0_tokens_avx512);
+}
 
 void q4_0_rows_avx512(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows, size_t n) {
   rows_in_groups<Body, 4, 1>(w, row_bytes, &x, y, 0, rows, n / kQuantBlock);

@@ -20,6 +20,8 @@ constexpr DequantizeRowKernel kRef = dequantize_as<BlockQ4_K, dequantize_row_q4_
 extern const TypeKernels kQ4_KKernels{GgmlType::Q4_K, ActFormat::Q8_K,
                                       {reference_rows<kRef, ActFormat::Q8_K>, q4_k_rows_avx2, q4_k_rows_avx512},
                                       {kRef, dequantize_q4_k_avx2, nullptr}, 1e-5,
+                                      {nullptr, q4_k_tokens_avx2, q4_k_tokens_avx512},
+                                      // prompts: the multi-token form (faster than dequantizing for sgemm)
                                       {nullptr, q4_k_tokens_avx2, q4_k_tokens_avx512}};
 
 }  // namespace edt::kernels

@@ -20,6 +20,8 @@ constexpr DequantizeRowKernel kRef = dequantize_as<BlockQ6_K, dequantize_row_q6_
 extern const TypeKernels kQ6_KKernels{GgmlType::Q6_K, ActFormat::Q8_K,
                                       {reference_rows<kRef, ActFormat::Q8_K>, q6_k_rows_avx2, q6_k_rows_avx512},
                                       {kRef, dequantize_q6_k_avx2, nullptr}, 1e-5,
+                                      {nullptr, q6_k_tokens_avx2, q6_k_tokens_avx512},
+                                      // prompts: the multi-token form (faster than dequantizing for sgemm)
                                       {nullptr, q6_k_tokens_avx2, q6_k_tokens_avx512}};
 
 }  // namespace edt::kernels

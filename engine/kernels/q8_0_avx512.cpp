@@ -2,9 +2,12 @@
 // AVX2's maddubs + madd pair; the sign trick is the same (|x| unsigned, w carrying x's sign, |x| ≤ 127). The
 // multi-token form loads each weight block once for up to four tokens.
 #include "engine/kernels/int8_simd.h"
+#include "engine/kernels/prompt_tiles.h"
 #include "engine/kernels/row_helpers.h"
 #include "engine/kernels/token_tiles.h"
 #include "weights/quant/q8_0.h"
+
+#include <cstddef>
 
 namespace edt::kernels {
 namespace {
@@ -40,7 +43,53 @@ struct Body {
   }
 };
 
+// The prompt form: eight rows per vector (prompt_tiles.h). vpdpbusd wants unsigned weights: w + 128 (a sign-bit
+// flip when interleaving), and Σ (w + 128)·x − 128·Σ x, the second term from the activations' block sum (d·Σq,
+// exact in float) × each row's d.
+struct PromptTile {
+  using Interleaved = InterleavedBlock<8>;
+
+  static void interleave(const uint8_t* w, size_t row_bytes, size_t k0, size_t count, Interleaved* out) {
+    interleave_words<BlockQ8_0>(w, row_bytes, k0, count, offsetof(BlockQ8_0, qs), out,
+                                _mm256_set1_epi8(static_cast<char>(0x80)));
+  }
+
+  template <int kTok>
+  static void run(const Interleaved* blocks, size_t k0, size_t count, const Activations* x, float* y, size_t y_stride,
+                  bool first) {
+    __m256 acc[kTok];  // (kTok) eight rows' sums per token
+    for (int t = 0; t < kTok; ++t)
+      acc[t] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(y + static_cast<size_t>(t) * y_stride);
+    for (size_t i = 0; i < count; ++i) {
+      const size_t k = k0 + i;
+      const __m256 d = _mm256_load_ps(blocks[i].d);
+      const auto* v = reinterpret_cast<const __m256i*>(blocks[i].v);  // (8) the chunks' vectors
+      for (int t = 0; t < kTok; ++t) {
+        const int8_t* xq = x[t].q8_0[k].qs;
+        __m256i s0 = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_load_si256(v), activation_word(xq, 0));
+        __m256i s1 = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_load_si256(v + 1), activation_word(xq, 1));
+        for (int c = 2; c < 8; c += 2) {
+          s0 = _mm256_dpbusd_epi32(s0, _mm256_load_si256(v + c), activation_word(xq, c));
+          s1 = _mm256_dpbusd_epi32(s1, _mm256_load_si256(v + c + 1), activation_word(xq, c + 1));
+        }
+        const __m256 qx = _mm256_cvtepi32_ps(_mm256_add_epi32(s0, s1));
+        acc[t] = _mm256_fmadd_ps(qx, _mm256_mul_ps(d, _mm256_set1_ps(x[t].q8_0_scales[k])), acc[t]);
+        acc[t] = _mm256_fmadd_ps(d, _mm256_set1_ps(-128.0f * x[t].q8_0_sums[k]), acc[t]);
+      }
+    }
+    for (int t = 0; t < kTok; ++t) _mm256_storeu_ps(y + static_cast<size_t>(t) * y_stride, acc[t]);
+  }
+};
+
 }  // namespace
+
+void q8_0_tokens_avx512(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y,
+                        size_t y_stride, size_t rows, size_t n);
+
+void q8_0_prompt_avx512(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y,
+                        size_t y_stride, size_t rows, size_t n) {
+  prompt_rows<PromptTile, BlockQ8_0>(w, row_bytes, x, tokens, y, y_stride, rows, n, q8_0_tokens_avx512);
+}
 
 void q8_0_rows_avx512(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows, size_t n) {
   rows_in_groups<Body, 4, 1>(w, row_bytes, &x, y, 0, rows, n / kQuantBlock);

@@ -20,6 +20,7 @@ WeightMatrix bind_weight_matrix(GgmlType type, const uint8_t* data, size_t rows,
                       k.activations,
                       decode_kernel(k, isa),
                       decode_tokens_kernel(k, isa),
+                      prompt_kernel(k, isa),
                       dequantize_kernel(k, isa),
                       k.dequantize[0],
                       isa};

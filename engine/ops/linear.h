@@ -23,6 +23,7 @@ struct WeightMatrix {
   ActFormat activations = ActFormat::F32;  // what decode multiplies with
   DecodeRowsKernel decode = nullptr;
   DecodeTokensKernel decode_tokens = nullptr;   // nullptr: decode once per token
+  DecodeTokensKernel prompt = nullptr;          // nullptr: prompt rows through GEMM
   DequantizeRowKernel dequantize = nullptr;     // for the GEMM blocks and get-rows
   DequantizeRowKernel dequantize_ref = nullptr; // the reference, for matmul_ref
   Isa isa = Isa::Scalar;

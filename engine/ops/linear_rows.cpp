@@ -15,7 +15,8 @@ namespace {
 constexpr size_t kBlockRows = 16;
 
 // Rows first .. first+n-1 of X (n <= kRowwiseMaxRows).
-void run_rows(std::span<const MatvecTask> tasks, const float* x, size_t first, size_t n, void* scratch, int n_threads) {
+void run_rows(std::span<const MatvecTask> tasks, const float* x, size_t first, size_t n, void* scratch, int n_threads,
+              bool prompt) {
   const size_t cols = tasks[0].w->cols;
   size_t work = 0;
   ActFormatSet formats = 0;
@@ -38,6 +39,11 @@ void run_rows(std::span<const MatvecTask> tasks, const float* x, size_t first, s
       const WeightMatrix& w = *t.w;
       const size_t begin = part == 0 ? 0 : (w.rows * part / parts) & ~size_t{3};
       const size_t end = part + 1 == parts ? w.rows : (w.rows * (part + 1) / parts) & ~size_t{3};
+      if (prompt) {
+        // The prompt form takes its 8-row groups across the whole slice, every token against each group.
+        if (end > begin) w.prompt(w.row(begin), w.row_bytes, xa.data(), n, t.y + first * w.rows + begin, w.rows, end - begin, cols);
+        continue;
+      }
       for (size_t b = begin; b < end; b += kBlockRows)
         decode_tokens(w, w.row(b), xa.data(), n, t.y + first * w.rows + b, w.rows, std::min(kBlockRows, end - b));
     }
@@ -63,7 +69,14 @@ void matvec_rows_group(std::span<const MatvecTask> tasks, const float* x, size_t
   if (tasks.empty()) return;
   // kRowwiseMaxRows rows at a time (the activation views of one group); each group reads W once.
   for (size_t first = 0; first < n; first += kRowwiseMaxRows)
-    run_rows(tasks, x, first, std::min(kRowwiseMaxRows, n - first), scratch, n_threads);
+    run_rows(tasks, x, first, std::min(kRowwiseMaxRows, n - first), scratch, n_threads, false);
+}
+
+void matvec_prompt_rows_group(std::span<const MatvecTask> tasks, const float* x, size_t n, void* scratch,
+                              int n_threads) {
+  if (tasks.empty()) return;
+  for (size_t first = 0; first < n; first += kRowwiseMaxRows)
+    run_rows(tasks, x, first, std::min(kRowwiseMaxRows, n - first), scratch, n_threads, true);
 }
 
 }  // namespace edt

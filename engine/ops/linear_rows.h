@@ -20,4 +20,9 @@ inline constexpr size_t kRowwiseMaxRows = 64;
 // bytes (each row's input in the activation formats the matrices need).
 void matvec_rows_group(std::span<const MatvecTask> tasks, const float* x, size_t n, void* scratch, int n_threads);
 
+// The same for the rows of long prompt chunks, through each matrix's prompt form (every task must have one): close
+// to decode's values, and bit for bit them where the prompt form is the multi-token decode form.
+void matvec_prompt_rows_group(std::span<const MatvecTask> tasks, const float* x, size_t n, void* scratch,
+                              int n_threads);
+
 }  // namespace edt
