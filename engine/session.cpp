@@ -46,6 +46,9 @@ constexpr size_t kRowwiseChunkRows = 16;
 void linear_rows(std::span<const MatvecTask> tasks, const float* x, size_t n, size_t rowwise, float* scratch,
                  int threads) {
   if (std::all_of(tasks.begin(), tasks.end(), [](const MatvecTask& t) { return t.w->prompt != nullptr; })) {
+    // Outside step() (decode, prefill) nothing is marked rowwise: a lone short chunk, or one decode token, is then
+    // rowwise as step() would make it (the prompt form re-interleaves W per pass, which only many tokens repay).
+    if (rowwise == 0 && n <= kRowwiseChunkRows) rowwise = n;
     if (rowwise > 0) matvec_rows_group(tasks, x, rowwise, scratch, threads);
     if (n == rowwise) return;
     MatvecTask rest[4];  // the rows after the decode rows, in each task's output
