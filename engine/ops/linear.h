@@ -39,7 +39,7 @@ WeightMatrix bind_weight_matrix(GgmlType type, const uint8_t* data, size_t rows,
 // token alone; kMaxTileTokens tokens per pass over the rows when the type has a multi-token kernel.
 inline void decode_tokens(const WeightMatrix& w, const uint8_t* rows_begin, const Activations* x, size_t tokens,
                           float* y, size_t y_stride, size_t rows) {
-  if (w.decode_tokens == nullptr) {
+  if (w.decode_tokens == nullptr || tokens == 1) {  // one token: decode itself (the same values, its own entry point)
     for (size_t t = 0; t < tokens; ++t) w.decode(rows_begin, w.row_bytes, x[t], y + t * y_stride, rows, w.cols);
     return;
   }
