@@ -132,10 +132,10 @@ TEST_P(KernelTable, DequantizeEqualsReferenceBitForBit) {
 // The multi-token form (where a level has one) gives, for every token and row, decode's bits for that token
 // alone: every token count a call takes (1 .. kMaxTileTokens) and row counts around the 4-row groups.
 // Only the (type, level) rows that have one; the others run decode once per token.
-std::vector<Case> multi_token_cases() {
+std::vector<Case> cases_with(DecodeTokensKernel (*form)(const TypeKernels&, Isa)) {
   std::vector<Case> cases;
   for (const Case& c : all_cases())
-    if (decode_tokens_kernel(*c.kernels, c.isa) != nullptr) cases.push_back(c);
+    if (form(*c.kernels, c.isa) != nullptr) cases.push_back(c);
   return cases;
 }
 
@@ -181,15 +181,8 @@ TEST_P(KernelTableTokens, DecodeTokensEqualsDecodePerTokenBitForBit) {
 // the second term for a block offset taken out as a separate product (the offset times the block's scale is at
 // most about the block's largest weight). Token counts around its 4-token tiles, rows around its 8-row groups,
 // and widths past its 64-block chunks.
-std::vector<Case> prompt_cases() {
-  std::vector<Case> cases;
-  for (const Case& c : all_cases())
-    if (prompt_kernel(*c.kernels, c.isa) != nullptr) cases.push_back(c);
-  return cases;
-}
-
 class KernelTablePrompt : public testing::TestWithParam<Case> {};
-// Below AVX-512 no row has a prompt form: the suite is then empty, which is expected.
+// At EDT_ISA=scalar no row has a prompt form: the suite is then empty, which is expected.
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(KernelTablePrompt);
 
 TEST_P(KernelTablePrompt, PromptEqualsDecodeWithinFloatRounding) {
@@ -241,8 +234,8 @@ TEST_P(KernelTablePrompt, PromptEqualsDecodeWithinFloatRounding) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllTypesAllLevels, KernelTable, testing::ValuesIn(all_cases()), case_name);
-INSTANTIATE_TEST_SUITE_P(PromptRows, KernelTablePrompt, testing::ValuesIn(prompt_cases()), case_name);
-INSTANTIATE_TEST_SUITE_P(MultiTokenRows, KernelTableTokens, testing::ValuesIn(multi_token_cases()), case_name);
+INSTANTIATE_TEST_SUITE_P(PromptRows, KernelTablePrompt, testing::ValuesIn(cases_with(prompt_kernel)), case_name);
+INSTANTIATE_TEST_SUITE_P(MultiTokenRows, KernelTableTokens, testing::ValuesIn(cases_with(decode_tokens_kernel)), case_name);
 
 // The SIMD activation quantizers against the scalar ones: Q8_K bit for bit, Q8_0 within one code on ties.
 TEST(Activations, QuantizersMatchScalar) {

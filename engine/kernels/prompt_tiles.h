@@ -54,6 +54,25 @@ static inline __m256i activation_word(const int8_t* xq, int c) {
   return _mm256_broadcastd_epi32(_mm_loadu_si32(xq + 4 * c));
 }
 
+// The eight rows' running sums of kTok tokens: zero at a group's first chunk, else what the last chunk stored in y
+// (y[t * y_stride + 0..8)).
+template <int kTok>
+static inline void load_row_sums(__m256 (&acc)[kTok], const float* y, size_t y_stride, bool first) {
+  for (int t = 0; t < kTok; ++t)
+    acc[t] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(y + static_cast<size_t>(t) * y_stride);
+}
+template <int kTok>
+static inline void store_row_sums(const __m256 (&acc)[kTok], float* y, size_t y_stride) {
+  for (int t = 0; t < kTok; ++t) _mm256_storeu_ps(y + static_cast<size_t>(t) * y_stride, acc[t]);
+}
+
+// acc += Σ q·x · (d_row · d_x) − offset · (d_x·Σq_x) · d_row: block k's eight row sums qx (int32 lanes) for token x,
+// the block offset (8 for Q4_0, 128 for Q8_0) taken out with the activations' exact block sum.
+static inline __m256 add_block(__m256 acc, __m256i qx, __m256 d, const Activations& x, size_t k, float offset) {
+  acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(qx), _mm256_mul_ps(d, _mm256_set1_ps(x.q8_0_scales[k])), acc);
+  return _mm256_fmadd_ps(d, _mm256_set1_ps(-offset * x.q8_0_sums[k]), acc);
+}
+
 // A Q4_0 block's qs byte i holds elements i (low nibble) and i + 16 (high), so 32-bit word p of the 16 bytes
 // holds the nibbles of elements 4p..4p+3 and 16+4p..16+4p+3: word p of eight rows gathered is both chunks'
 // vector at once, split by a mask and a shift (q4_0_avx2.cpp, q4_0_avx512.cpp).

@@ -57,8 +57,7 @@ struct PromptTile {
                   bool first) {
     const __m256i low = _mm256_set1_epi8(0x0f), ones = _mm256_set1_epi16(1);
     __m256 acc[kTok];  // (kTok) eight rows' sums per token
-    for (int t = 0; t < kTok; ++t)
-      acc[t] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(y + static_cast<size_t>(t) * y_stride);
+    load_row_sums(acc, y, y_stride, first);
     for (size_t i = 0; i < count; ++i) {
       const size_t k = k0 + i;
       const __m256 d = _mm256_load_ps(blocks[i].d);
@@ -71,12 +70,10 @@ struct PromptTile {
           pairs = _mm256_add_epi16(
               pairs, _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(v, 4), low), activation_word(xq, p + 4)));
         }
-        const __m256 qx = _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs, ones));
-        acc[t] = _mm256_fmadd_ps(qx, _mm256_mul_ps(d, _mm256_set1_ps(x[t].q8_0_scales[k])), acc[t]);
-        acc[t] = _mm256_fmadd_ps(d, _mm256_set1_ps(-8.0f * x[t].q8_0_sums[k]), acc[t]);
+        acc[t] = add_block(acc[t], _mm256_madd_epi16(pairs, ones), d, x[t], k, 8.0f);
       }
     }
-    for (int t = 0; t < kTok; ++t) _mm256_storeu_ps(y + static_cast<size_t>(t) * y_stride, acc[t]);
+    store_row_sums(acc, y, y_stride);
   }
 };
 

@@ -58,8 +58,7 @@ struct PromptTile {
   static void run(const Interleaved* blocks, size_t k0, size_t count, const Activations* x, float* y, size_t y_stride,
                   bool first) {
     __m256 acc[kTok];  // (kTok) eight rows' sums per token
-    for (int t = 0; t < kTok; ++t)
-      acc[t] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(y + static_cast<size_t>(t) * y_stride);
+    load_row_sums(acc, y, y_stride, first);
     for (size_t i = 0; i < count; ++i) {
       const size_t k = k0 + i;
       const __m256 d = _mm256_load_ps(blocks[i].d);
@@ -72,12 +71,10 @@ struct PromptTile {
           s0 = _mm256_dpbusd_epi32(s0, _mm256_load_si256(v + c), activation_word(xq, c));
           s1 = _mm256_dpbusd_epi32(s1, _mm256_load_si256(v + c + 1), activation_word(xq, c + 1));
         }
-        const __m256 qx = _mm256_cvtepi32_ps(_mm256_add_epi32(s0, s1));
-        acc[t] = _mm256_fmadd_ps(qx, _mm256_mul_ps(d, _mm256_set1_ps(x[t].q8_0_scales[k])), acc[t]);
-        acc[t] = _mm256_fmadd_ps(d, _mm256_set1_ps(-128.0f * x[t].q8_0_sums[k]), acc[t]);
+        acc[t] = add_block(acc[t], _mm256_add_epi32(s0, s1), d, x[t], k, 128.0f);
       }
     }
-    for (int t = 0; t < kTok; ++t) _mm256_storeu_ps(y + static_cast<size_t>(t) * y_stride, acc[t]);
+    store_row_sums(acc, y, y_stride);
   }
 };
 
