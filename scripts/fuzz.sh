@@ -26,20 +26,39 @@ seed_dir() {  # target -> seed files
     fuzz_eval_samples) find tests/data -name 'eval-samples*.json' ;;
   esac
 }
-for name in "${targets[@]}"; do
-  bin="$out/$name"
-  corpus="$out/corpus/$name"
+# One target per core at a time (each libFuzzer process is single-threaded). A crash's reproducer is written to
+# this folder as crash-*.
+mkdir -p "$out/logs"
+run_one() {  # target -> exit status of its run
+  local name=$1 corpus="$out/corpus/$1" log="$out/logs/$1.log"
   mkdir -p "$corpus"
   for f in $(seed_dir "$name"); do cp -f "$f" "$corpus/" 2>/dev/null || true; done
-  echo "fuzz: $name for ${seconds}s"
-  mkdir -p "$out/logs"
-  log="$out/logs/$name.log"
   # Seeds are cut to 64 KiB: the headers are what the parsers read, and short inputs keep executions fast.
-  if ! "$bin" "$corpus" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 -timeout=10 -print_final_stats=1 >"$log" 2>&1; then
-    tail -n 40 "$log"
-    echo "fuzz: $name found a problem (reproducer: crash-* in this folder or the log above)" >&2
-    exit 1
-  fi
-  grep -E "stat::number_of_executed_units" "$log"
+  "$out/$name" "$corpus" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 -timeout=10 -print_final_stats=1 \
+    >"$log" 2>&1
+}
+jobs_at_once=$(nproc)
+failed=()
+for ((i = 0; i < ${#targets[@]}; i += jobs_at_once)); do
+  batch=("${targets[@]:i:jobs_at_once}")
+  pids=()
+  for name in "${batch[@]}"; do
+    echo "fuzz: $name for ${seconds}s"
+    run_one "$name" &
+    pids+=($!)
+  done
+  for j in "${!batch[@]}"; do
+    name=${batch[$j]}
+    if wait "${pids[$j]}"; then
+      grep -E "stat::number_of_executed_units" "$out/logs/$name.log" | sed "s/^/$name: /"
+    else
+      tail -n 40 "$out/logs/$name.log"
+      failed+=("$name")
+    fi
+  done
 done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "fuzz: ${failed[*]} found a problem (reproducer: crash-* in this folder, or the logs above)" >&2
+  exit 1
+fi
 echo "fuzz: all targets clean"

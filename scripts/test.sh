@@ -30,8 +30,9 @@ echo "test: levels run: ${levels[*]}"
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j"$(nproc)" >/dev/null
 ./scripts/fuzz.sh "${EDT_FUZZ_SECONDS:-10}"
-# serve_nginx (a minute under ASan) tests fail-over between replicas, which the Release pass has covered; the
-# server code it runs is the code serve_load and serve_lifecycle run here.
+# serve_nginx (a minute under ASan) tests fail-over between replicas and serve_load (40 s) throughput and the
+# outputs under load, both covered by the Release pass; the server code they run is the code serve_client,
+# serve_bad_requests and serve_lifecycle run here.
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --preset asan -j"$(nproc)" -E '^serve_nginx$'
+  ctest --preset asan -j"$(nproc)" -E '^serve_(nginx|load)$'
 echo "test: done in $SECONDS s"
