@@ -76,14 +76,15 @@ static inline __m256 add_block(__m256 acc, __m256i qx, __m256 d, const Activatio
 // A Q4_0 block's qs byte i holds elements i (low nibble) and i + 16 (high), so 32-bit word p of the 16 bytes
 // holds the nibbles of elements 4p..4p+3 and 16+4p..16+4p+3: word p of eight rows gathered is both chunks'
 // vector at once, split by a mask and a shift (q4_0_avx2.cpp, q4_0_avx512.cpp).
+// Every byte is XORed with flip (Q8_0: 0x80, making w + 128 unsigned; Q4_0: 0).
 template <class Block>
-static inline void interleave_words(const uint8_t* w, size_t row_bytes, size_t k0, size_t count, size_t qs_offset,
+static inline void interleave_words(const uint8_t* w, size_t row_bytes, size_t k0, size_t count,
                                     InterleavedBlock<sizeof(Block::qs) / 4>* out, __m256i flip) {
   const __m256i rows = row_offsets(row_bytes);
   for (size_t i = 0; i < count; ++i) {
     const size_t k = k0 + i;
     _mm256_store_ps(out[i].d, gather_scales(w, rows, sizeof(Block), k));
-    const uint8_t* qs = w + k * sizeof(Block) + qs_offset;
+    const uint8_t* qs = w + k * sizeof(Block) + offsetof(Block, qs);
     for (size_t c = 0; c < sizeof(Block::qs) / 4; ++c) {
       const __m256i v = _mm256_i32gather_epi32(reinterpret_cast<const int*>(qs + 4 * c), rows, 1);
       _mm256_store_si256(reinterpret_cast<__m256i*>(out[i].v[c]), _mm256_xor_si256(v, flip));
@@ -91,10 +92,10 @@ static inline void interleave_words(const uint8_t* w, size_t row_bytes, size_t k
   }
 }
 
-// The driver of a prompt form: 8-row groups, each interleaved kPromptChunkBlocks blocks at a time and run against
-// every token (Tile::template run<kTok> over 4 tokens, then single tokens); the rows past the last whole group go
-// to the type's multi-token decode form (tail).
-template <class Tile, class Block>
+// The driver of a prompt form: 8-row groups, each interleaved kPromptChunkBlocks blocks at a time (Tile::Block's
+// words, XORed with Tile::kFlip) and run against every token (Tile::template run<kTok> over 4 tokens, then single
+// tokens); the rows past the last whole group go to the type's multi-token decode form (tail).
+template <class Tile>
 static inline void prompt_rows(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y,
                                size_t y_stride, size_t rows, size_t n, DecodeTokensKernel tail) {
   const size_t blocks = n / kQuantBlock;
@@ -104,7 +105,8 @@ static inline void prompt_rows(const uint8_t* w, size_t row_bytes, const Activat
     const uint8_t* group = w + r * row_bytes;
     for (size_t k0 = 0; k0 < blocks; k0 += kPromptChunkBlocks) {
       const size_t count = blocks - k0 < kPromptChunkBlocks ? blocks - k0 : kPromptChunkBlocks;
-      Tile::interleave(group, row_bytes, k0, count, chunk);
+      interleave_words<typename Tile::Block>(group, row_bytes, k0, count, chunk,
+                                             _mm256_set1_epi8(static_cast<char>(Tile::kFlip)));
       size_t t = 0;
       for (; t + 4 <= tokens; t += 4) Tile::template run<4>(chunk, k0, count, x + t, y + t * y_stride + r, y_stride, k0 == 0);
       for (; t < tokens; ++t) Tile::template run<1>(chunk, k0, count, x + t, y + t * y_stride + r, y_stride, k0 == 0);

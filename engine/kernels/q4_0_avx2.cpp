@@ -7,8 +7,6 @@
 #include "engine/kernels/token_tiles.h"
 #include "weights/quant/q4_0.h"
 
-#include <cstddef>
-
 namespace edt::kernels {
 namespace {
 
@@ -46,11 +44,9 @@ struct Body {
 // activations into int16 pairs (≤ 2·15·127 = 3,810 each, so the eight chunks' pairs add in int16 without
 // overflow: ≤ 30,480), one madd widens them to a row sum per int32 lane. Σ (q − 8)·x = Σ q·x − 8·Σ x as at AVX-512.
 struct PromptTile {
+  using Block = BlockQ4_0;
   using Interleaved = InterleavedBlock<4>;
-
-  static void interleave(const uint8_t* w, size_t row_bytes, size_t k0, size_t count, Interleaved* out) {
-    interleave_words<BlockQ4_0>(w, row_bytes, k0, count, offsetof(BlockQ4_0, qs), out, _mm256_setzero_si256());
-  }
+  static constexpr uint8_t kFlip = 0;
 
   template <int kTok>
   static void run(const Interleaved* blocks, size_t k0, size_t count, const Activations* x, float* y, size_t y_stride,
@@ -90,7 +86,7 @@ void q4_0_tokens_avx2(const uint8_t* w, size_t row_bytes, const Activations* x, 
 
 void q4_0_prompt_avx2(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y,
                       size_t y_stride, size_t rows, size_t n) {
-  prompt_rows<PromptTile, BlockQ4_0>(w, row_bytes, x, tokens, y, y_stride, rows, n, q4_0_tokens_avx2);
+  prompt_rows<PromptTile>(w, row_bytes, x, tokens, y, y_stride, rows, n, q4_0_tokens_avx2);
 }
 
 // Bit-identical to the reference: (q - 8) · d in float.

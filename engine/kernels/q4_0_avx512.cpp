@@ -9,8 +9,6 @@
 #include "engine/kernels/token_tiles.h"
 #include "weights/quant/q4_0.h"
 
-#include <cstddef>
-
 namespace edt::kernels {
 namespace {
 
@@ -51,11 +49,9 @@ struct Body {
 // The prompt form: eight rows per vector (prompt_tiles.h). Σ (q − 8)·x = Σ q·x − 8·Σ x: the second term is the
 // activations' block sum (d·Σq, exact in float) × −8 × each row's d.
 struct PromptTile {
+  using Block = BlockQ4_0;
   using Interleaved = InterleavedBlock<4>;
-
-  static void interleave(const uint8_t* w, size_t row_bytes, size_t k0, size_t count, Interleaved* out) {
-    interleave_words<BlockQ4_0>(w, row_bytes, k0, count, offsetof(BlockQ4_0, qs), out, _mm256_setzero_si256());
-  }
+  static constexpr uint8_t kFlip = 0;
 
   template <int kTok>
   static void run(const Interleaved* blocks, size_t k0, size_t count, const Activations* x, float* y, size_t y_stride,
@@ -89,13 +85,6 @@ struct PromptTile {
 
 }  // namespace
 
-void q4_0_tokens_avx512(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y,
-                        size_t y_stride, size_t rows, size_t n);
-
-void q4_0_prompt_avx512(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y,
-                        size_t y_stride, size_t rows, size_t n) {
-  prompt_rows<PromptTile, BlockQ4_0>(w, row_bytes, x, tokens, y, y_stride, rows, n, q4_0_tokens_avx512);
-}
 
 void q4_0_rows_avx512(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows, size_t n) {
   rows_in_groups<Body, 4, 1>(w, row_bytes, &x, y, 0, rows, n / kQuantBlock);
@@ -104,6 +93,11 @@ void q4_0_rows_avx512(const uint8_t* w, size_t row_bytes, const Activations& x, 
 void q4_0_tokens_avx512(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y,
                         size_t y_stride, size_t rows, size_t n) {
   tokens_in_passes<Body, 4, 4>(w, row_bytes, x, tokens, y, y_stride, rows, n / kQuantBlock);
+}
+
+void q4_0_prompt_avx512(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y,
+                        size_t y_stride, size_t rows, size_t n) {
+  prompt_rows<PromptTile>(w, row_bytes, x, tokens, y, y_stride, rows, n, q4_0_tokens_avx512);
 }
 
 }  // namespace edt::kernels

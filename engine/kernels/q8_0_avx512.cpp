@@ -7,8 +7,6 @@
 #include "engine/kernels/token_tiles.h"
 #include "weights/quant/q8_0.h"
 
-#include <cstddef>
-
 namespace edt::kernels {
 namespace {
 
@@ -47,12 +45,9 @@ struct Body {
 // flip when interleaving), and Σ (w + 128)·x − 128·Σ x, the second term from the activations' block sum (d·Σq,
 // exact in float) × each row's d.
 struct PromptTile {
+  using Block = BlockQ8_0;
   using Interleaved = InterleavedBlock<8>;
-
-  static void interleave(const uint8_t* w, size_t row_bytes, size_t k0, size_t count, Interleaved* out) {
-    interleave_words<BlockQ8_0>(w, row_bytes, k0, count, offsetof(BlockQ8_0, qs), out,
-                                _mm256_set1_epi8(static_cast<char>(0x80)));
-  }
+  static constexpr uint8_t kFlip = 0x80;
 
   template <int kTok>
   static void run(const Interleaved* blocks, size_t k0, size_t count, const Activations* x, float* y, size_t y_stride,
@@ -80,13 +75,6 @@ struct PromptTile {
 
 }  // namespace
 
-void q8_0_tokens_avx512(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y,
-                        size_t y_stride, size_t rows, size_t n);
-
-void q8_0_prompt_avx512(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y,
-                        size_t y_stride, size_t rows, size_t n) {
-  prompt_rows<PromptTile, BlockQ8_0>(w, row_bytes, x, tokens, y, y_stride, rows, n, q8_0_tokens_avx512);
-}
 
 void q8_0_rows_avx512(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows, size_t n) {
   rows_in_groups<Body, 4, 1>(w, row_bytes, &x, y, 0, rows, n / kQuantBlock);
@@ -95,6 +83,11 @@ void q8_0_rows_avx512(const uint8_t* w, size_t row_bytes, const Activations& x, 
 void q8_0_tokens_avx512(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y,
                         size_t y_stride, size_t rows, size_t n) {
   tokens_in_passes<Body, 4, 4>(w, row_bytes, x, tokens, y, y_stride, rows, n / kQuantBlock);
+}
+
+void q8_0_prompt_avx512(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y,
+                        size_t y_stride, size_t rows, size_t n) {
+  prompt_rows<PromptTile>(w, row_bytes, x, tokens, y, y_stride, rows, n, q8_0_tokens_avx512);
 }
 
 }  // namespace edt::kernels
