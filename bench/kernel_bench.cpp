@@ -119,6 +119,29 @@ void KernelTokens(benchmark::State& state) {
   state.SetLabel(ggml_traits(type).name);
 }
 
+// The prompt route of the types with a prompt form (matvec_prompt_rows_group), 128 rows of X as in pp128.
+void KernelPrompt(benchmark::State& state) {
+  const auto type = static_cast<GgmlType>(state.range(0));
+  const int threads = static_cast<int>(state.range(1));
+  constexpr size_t n = 128;
+  MatrixSet set(type, 1);
+  if (set.matrices[0].prompt == nullptr) {
+    state.SkipWithError("no prompt form at this level");
+    return;
+  }
+  const auto x = random_values(n * kCols, 13);  // (n, cols)
+  std::vector<float> y(n * kRows);              // (n, rows)
+  std::vector<uint8_t> scratch(kRowwiseMaxRows * matvec_scratch_bytes(kCols));  // the rows' quantized activations
+  const MatvecTask task{&set.matrices[0], y.data()};
+  for (auto _ : state) {
+    matvec_prompt_rows_group(std::span<const MatvecTask>(&task, 1), x.data(), n, scratch.data(), threads);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * 2.0 * n * kRows * kCols / 1e9,
+                                                 benchmark::Counter::kIsRate);
+  state.SetLabel(ggml_traits(type).name);
+}
+
 void type_and_thread_args(benchmark::internal::Benchmark* b) {
   size_t count = 0;
   const TypeKernels* const* table = kernel_table(&count);  // every type the engine computes with
@@ -138,6 +161,7 @@ BENCHMARK(KernelMatvec)->Apply(type_and_thread_args);
 BENCHMARK(KernelMatvecCached)->Apply(type_args);
 BENCHMARK(KernelGemm)->Apply(type_and_thread_args);
 BENCHMARK(KernelTokens)->Apply(type_and_thread_args);
+BENCHMARK(KernelPrompt)->Apply(type_and_thread_args);
 
 }  // namespace
 }  // namespace edt

@@ -12,15 +12,20 @@ enum class Isa {
   Scalar,  // plain C++: the references
   Avx2,    // AVX2 + FMA + F16C
   Avx512,  // AVX-512 F, BW, VL, DQ and VNNI (+ FMA, F16C); BF16 where CpuFeatures says so
+  Amx,     // Avx512 + AMX-TILE and AMX-INT8 (Intel's tile matrix unit), with the OS's permission to use it
 };
 
-inline constexpr Isa kAllIsas[] = {Isa::Scalar, Isa::Avx2, Isa::Avx512};
+inline constexpr Isa kAllIsas[] = {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Amx};
 
 struct CpuFeatures {
   bool avx2 = false, fma = false, f16c = false;
   bool avx512f = false, avx512bw = false, avx512vl = false, avx512dq = false;
   bool avx512_vnni = false, avx512_bf16 = false;
+  bool amx_tile = false, amx_int8 = false;
   bool os_ymm = false, os_zmm = false;  // the OS saves the AVX / AVX-512 registers (XCR0)
+  // The OS saves the tile registers (XCR0) and granted this process their use (Linux: arch_prctl
+  // ARCH_REQ_XCOMP_PERM, asked once here, since a tile instruction without that permission is SIGILL).
+  bool os_amx = false;
 };
 
 // By cpuid and xgetbv, read once.
@@ -30,7 +35,7 @@ const CpuFeatures& cpu_features();
 Isa best_isa();
 bool isa_supported(Isa isa);
 
-const char* isa_name(Isa isa);                            // "scalar", "avx2", "avx512"
+const char* isa_name(Isa isa);                            // "scalar", "avx2", "avx512", "amx"
 std::optional<Isa> parse_isa(const std::string& name);    // the names above; nullopt otherwise
 std::string isa_description(Isa isa);                     // "avx512 (F BW VL DQ VNNI BF16)" for logs
 

@@ -10,6 +10,7 @@ float read_sum_f32_ref(const float* x, size_t n) {
 
 float read_sum_f32(const float* x, size_t n, Isa isa) {
   switch (isa) {
+    case Isa::Amx:  // AMX adds matrix tiles only: its vector code is AVX-512's
     case Isa::Avx512: return read_sum_f32_avx512(x, n);
     case Isa::Avx2: return read_sum_f32_avx2(x, n);
     case Isa::Scalar: break;

@@ -19,6 +19,7 @@ double exp_shifted_ref(const float* x, size_t n, float max, float* out) {
 
 float max_f32(const float* x, size_t n, Isa isa) {
   switch (isa) {
+    case Isa::Amx:  // AMX adds matrix tiles only: its vector code is AVX-512's
     case Isa::Avx512: return max_f32_avx512(x, n);
     case Isa::Avx2: return max_f32_avx2(x, n);
     case Isa::Scalar: break;
@@ -28,6 +29,7 @@ float max_f32(const float* x, size_t n, Isa isa) {
 
 double exp_shifted(const float* x, size_t n, float max, float* out, Isa isa) {
   switch (isa) {
+    case Isa::Amx:  // AMX adds matrix tiles only: its vector code is AVX-512's
     case Isa::Avx512: return exp_shifted_avx512(x, n, max, out);
     case Isa::Avx2: return exp_shifted_avx2(x, n, max, out);
     case Isa::Scalar: break;

@@ -19,6 +19,7 @@ constexpr SamplerKernels kAvx512{entropy_stats_avx512,       entropy_and_sums_av
 
 const SamplerKernels& sampler_kernels(Isa isa) {
   switch (isa) {
+    case Isa::Amx:  // AMX adds matrix tiles only: its vector code is AVX-512's
     case Isa::Avx512: return kAvx512;
     case Isa::Avx2: return kAvx2;
     case Isa::Scalar: break;

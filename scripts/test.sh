@@ -12,7 +12,7 @@ export OMP_WAIT_POLICY=passive
 # The whole suite once per instruction-set level this CPU has (EDT_ISA lowers the process's level; edt refuses a
 # level the CPU lacks, which is how the levels are found), so every kernel row and every path above it is exercised.
 levels=()
-for level in scalar avx2 avx512; do
+for level in scalar avx2 avx512 amx; do
   EDT_ISA=$level ./build/edt --help >/dev/null 2>&1 && levels+=("$level")
 done
 # The HTTP tests (label serve) run at the best level only: they test the server, and every level's kernels are

@@ -28,12 +28,21 @@ struct Case {
 
 void PrintTo(const Case& c, std::ostream* os) { *os << ggml_traits(c.kernels->type).name << " at " << isa_name(c.isa); }
 
+// Whether level isa gives the row any kernel the level below does not (Amx adds prompt forms only): a level that
+// adds none has nothing of its own to test.
+bool adds_kernels(const TypeKernels& k, Isa isa) {
+  const Isa below = static_cast<Isa>(static_cast<int>(isa) - 1);
+  return decode_kernel(k, isa) != decode_kernel(k, below) || dequantize_kernel(k, isa) != dequantize_kernel(k, below) ||
+         decode_tokens_kernel(k, isa) != decode_tokens_kernel(k, below) || prompt_kernel(k, isa) != prompt_kernel(k, below);
+}
+
 std::vector<Case> all_cases() {
   std::vector<Case> cases;
   size_t count = 0;
   const TypeKernels* const* table = kernel_table(&count);
   for (size_t i = 0; i < count; ++i)
-    for (Isa isa : test::isa_levels()) cases.push_back({table[i], isa});
+    for (Isa isa : test::isa_levels())
+      if (isa == Isa::Scalar || adds_kernels(*table[i], isa)) cases.push_back({table[i], isa});
   return cases;
 }
 
@@ -191,7 +200,7 @@ TEST_P(KernelTablePrompt, PromptEqualsDecodeWithinFloatRounding) {
   const DecodeTokensKernel prompt = prompt_kernel(k, isa);
   ASSERT_NE(prompt, nullptr);
   const DecodeRowsKernel decode = decode_kernel(k, isa);
-  constexpr size_t kTokens = 9;
+  constexpr size_t kTokens = 33;  // past two 16-token tiles (AMX), with every shorter group below
   std::vector<size_t> ns = widths(ggml_traits(k.type).block_elems);
   ns.push_back(65 * ggml_traits(k.type).block_elems);  // past one 64-block chunk
   for (size_t n : ns) {
@@ -205,30 +214,38 @@ TEST_P(KernelTablePrompt, PromptEqualsDecodeWithinFloatRounding) {
       xa[t] = quantize_activations(act_bit(k.activations), x.data(), scratch.data() + t * bytes, n, isa);
       xhat[t] = activation_values(k.activations, xa[t], n);
     }
-    for (size_t rows : {8u, 13u, 16u, 21u}) {
+    // Reversed: tokens at a negative stride in memory, for kernels that read the tokens' activations as one strided
+    // block.
+    std::vector<Activations> xa_reversed(xa.rbegin(), xa.rend());
+    for (size_t rows : {8u, 13u, 16u, 21u, 37u}) {
       const auto wv = test::random_floats(rows * n, static_cast<uint32_t>(n * rows) + 9);
       const auto w = quantized_rows(k.type, wv, rows, n);
       const size_t rb = w.size() / rows, stride = rows + 3;
       std::vector<float> wf(rows * n);  // (rows, n) the dequantized weights
       for (size_t r = 0; r < rows; ++r) dequantize_row(k.type, &w[r * rb], &wf[r * n], n);
-      for (size_t tokens : {1u, 3u, 4u, 9u}) {
+      // Tokens xs[0..tokens) against decode of xa[index(t)], each row within the stated bound.
+      auto check = [&](const Activations* xs, size_t tokens, auto index, const char* order) {
         std::vector<float> got(tokens * stride, -7.0f), want(rows);
-        prompt(w.data(), rb, xa.data(), tokens, got.data(), stride, rows, n);
+        prompt(w.data(), rb, xs, tokens, got.data(), stride, rows, n);
         for (size_t t = 0; t < tokens; ++t) {
-          decode(w.data(), rb, xa[t], want.data(), rows, n);
+          const size_t token = index(t);
+          decode(w.data(), rb, xa[token], want.data(), rows, n);
           for (size_t r = 0; r < rows; ++r) {
-            double wx = 0, xs = 0, wmax = 0;
+            double wx = 0, xsum = 0, wmax = 0;
             for (size_t i = 0; i < n; ++i) {
-              wx += std::fabs(static_cast<double>(wf[r * n + i]) * xhat[t][i]);
-              xs += std::fabs(static_cast<double>(xhat[t][i]));
+              wx += std::fabs(static_cast<double>(wf[r * n + i]) * xhat[token][i]);
+              xsum += std::fabs(static_cast<double>(xhat[token][i]));
               wmax = std::max(wmax, std::fabs(static_cast<double>(wf[r * n + i])));
             }
-            EXPECT_NEAR(got[t * stride + r], want[r], 2 * k.float_tolerance * (wx + wmax * xs))
-                << "n=" << n << " rows=" << rows << " tokens=" << tokens << " token " << t << " row " << r;
+            EXPECT_NEAR(got[t * stride + r], want[r], 2 * k.float_tolerance * (wx + wmax * xsum))
+                << "n=" << n << " rows=" << rows << " tokens=" << tokens << " token " << t << " row " << r << order;
           }
-          EXPECT_EQ(got[t * stride + rows], -7.0f) << "wrote past the rows, token " << t;
+          EXPECT_EQ(got[t * stride + rows], -7.0f) << "wrote past the rows, token " << t << order;
         }
-      }
+      };
+      for (size_t tokens : {1u, 3u, 4u, 9u, 16u, 33u}) check(xa.data(), tokens, [](size_t t) { return t; }, "");
+      // The last 16 tokens in reverse: xa_reversed[kTokens - 16 + t] is xa[15 - t].
+      check(xa_reversed.data() + (kTokens - 16), 16, [](size_t t) { return 15 - t; }, " (reversed)");
     }
   }
 }

@@ -1,6 +1,6 @@
 // llama-quantize's files (tests/data/interop/kquant) run through the engine's own kernels at the process's ISA
 // level, against the published float64 logits over the same dequantized weights. Only that level: the suite runs
-// once per level (EDT_ISA=scalar|avx2|avx512), and the per-row kernels of every level are covered in every run by
+// once per level (EDT_ISA=scalar|avx2|avx512|amx), and the per-row kernels of every level are covered in every run by
 // kernel_table_test.cpp, so one level here keeps this test at ~2 s instead of three times that.
 // Stated tolerances (relative L2 of each position's logits, worst position):
 //  - prefill against the reference: decode's tolerance below. Matrices whose type has a prompt form at the level
@@ -39,7 +39,8 @@ struct KquantFile {
 
 const std::vector<KquantFile> kFiles = {
     {"kshape-Q4_K_M", 6e-2},    {"kshape-Q2_K", 6e-2},      {"kshape-Q3_K_M", 6e-2},    {"kshape-IQ4_XS", 6e-2},
-    {"prose-15m-Q4_K_M", 3e-2}, {"prose-15m-Q2_K", 3e-2},   {"prose-15m-Q3_K_M", 3e-2}, {"prose-15m-Q4_1", 3e-2},
+    {"kshape-Q4_0", 6e-2},      {"prose-15m-Q4_K_M", 3e-2}, {"prose-15m-Q2_K", 3e-2},   {"prose-15m-Q3_K_M", 3e-2},
+    {"prose-15m-Q4_1", 3e-2},
 };
 
 std::string kquant_path(const std::string& name) { return test::data_path("interop/kquant/" + name); }

@@ -39,7 +39,7 @@ void print_usage(FILE* out) {
   std::fprintf(out, "usage: edt <command> [flags]   (edt <command> --help for its flags)\n\ncommands:\n");
   for (const Command& c : kCommands) std::fprintf(out, "  %-12s %s\n", c.name, c.summary);
   std::fprintf(out,
-               "\nevery command also takes --isa scalar|avx2|avx512 (or EDT_ISA=...) to run at a lower instruction-set\n"
+               "\nevery command also takes --isa scalar|avx2|avx512|amx (or EDT_ISA=...) to run at a lower instruction-set\n"
                "level than the best this CPU has (%s)\n",
                edt::isa_name(edt::best_isa()));
 }
@@ -52,7 +52,7 @@ void apply_isa_flag(int& argc, char** argv) {
     std::string a = argv[i], value;
     bool found = false;
     if (a == "--isa") {
-      if (i + 1 >= argc) throw edt::UsageError("--isa needs a value (scalar, avx2 or avx512)");
+      if (i + 1 >= argc) throw edt::UsageError("--isa needs a value (scalar, avx2, avx512 or amx)");
       value = argv[++i];
       found = true;
     } else if (a.rfind("--isa=", 0) == 0) {
@@ -64,7 +64,7 @@ void apply_isa_flag(int& argc, char** argv) {
       continue;
     }
     const auto isa = edt::parse_isa(value);
-    if (!isa) throw edt::UsageError("--isa '" + value + "' is not a level (expected scalar, avx2 or avx512)");
+    if (!isa) throw edt::UsageError("--isa '" + value + "' is not a level (expected scalar, avx2, avx512 or amx)");
     try {
       edt::set_process_isa(*isa);
     } catch (const std::invalid_argument& e) {

@@ -55,8 +55,11 @@ DecodeTokensKernel decode_tokens_kernel(const TypeKernels& k, Isa isa) {
 }
 
 DecodeTokensKernel prompt_kernel(const TypeKernels& k, Isa isa) {
-  for (size_t i = static_cast<size_t>(isa) + 1; i-- > 0;)
-    if (k.decode[i]) return k.prompt[i];
+  // A level above decode's may add a prompt form of its own (AMX's tiles over AVX-512's decode); none below it.
+  for (size_t i = static_cast<size_t>(isa) + 1; i-- > 0;) {
+    if (k.prompt[i]) return k.prompt[i];
+    if (k.decode[i]) return nullptr;
+  }
   return nullptr;
 }
 

@@ -49,6 +49,7 @@ struct TypeKernels {
   // weights may be rearranged per pass). Exact integer products like decode, float sums in another order: close
   // to decode's values, or decode_tokens itself where that is what runs prompts fastest (it is tested against
   // decode either way). nullptr: prompts dequantize to f32 for sgemm, which measured faster there (Q8_0 at AVX2).
+  // A level above decode's may have one (Amx: tile products over Avx512's decode).
   std::array<DecodeTokensKernel, kIsaCount> prompt{};
 };
 
@@ -64,7 +65,8 @@ DecodeRowsKernel decode_kernel(const TypeKernels& k, Isa isa);
 DequantizeRowKernel dequantize_kernel(const TypeKernels& k, Isa isa);
 // The multi-token form of decode_kernel(k, isa), or nullptr when that level has none.
 DecodeTokensKernel decode_tokens_kernel(const TypeKernels& k, Isa isa);
-// The prompt form at the level decode_kernel(k, isa) comes from, or nullptr.
+// The prompt form of the highest level <= isa that has one, if that level is not below the one
+// decode_kernel(k, isa) comes from; else nullptr.
 DecodeTokensKernel prompt_kernel(const TypeKernels& k, Isa isa);
 
 }  // namespace edt

@@ -14,6 +14,8 @@ void q4_0_prompt_avx2(const uint8_t* w, size_t row_bytes, const Activations* x, 
                       size_t y_stride, size_t rows, size_t n);
 void q4_0_prompt_avx512(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y,
                         size_t y_stride, size_t rows, size_t n);
+void q4_0_prompt_amx(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y,
+                     size_t y_stride, size_t rows, size_t n);
 void dequantize_q4_0_avx2(const void* src, float* dst, size_t n);
 
 namespace {
@@ -24,6 +26,6 @@ extern const TypeKernels kQ4_0Kernels{GgmlType::Q4_0, ActFormat::Q8_0,
                                       {reference_rows<kRef, ActFormat::Q8_0>, q4_0_rows_avx2, q4_0_rows_avx512},
                                       {kRef, dequantize_q4_0_avx2, nullptr}, 1e-5,
                                       {nullptr, q4_0_tokens_avx2, q4_0_tokens_avx512},
-                                      {nullptr, q4_0_prompt_avx2, q4_0_prompt_avx512}};
+                                      {nullptr, q4_0_prompt_avx2, q4_0_prompt_avx512, q4_0_prompt_amx}};
 
 }  // namespace edt::kernels

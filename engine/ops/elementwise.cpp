@@ -61,6 +61,7 @@ void swiglu_ref(float* gate, const float* up, size_t n) {
 
 void softmax(float* x, size_t n, Isa isa) {
   switch (isa) {
+    case Isa::Amx:  // AMX adds matrix tiles only: its vector code is AVX-512's
     case Isa::Avx512: return softmax_avx512(x, n);
     case Isa::Avx2: return softmax_avx2(x, n);
     case Isa::Scalar: return softmax_ref(x, n);
@@ -69,6 +70,7 @@ void softmax(float* x, size_t n, Isa isa) {
 
 void swiglu(float* gate, const float* up, size_t n, Isa isa) {
   switch (isa) {
+    case Isa::Amx:  // AMX adds matrix tiles only: its vector code is AVX-512's
     case Isa::Avx512: return swiglu_avx512(gate, up, n);
     case Isa::Avx2: return swiglu_avx2(gate, up, n);
     case Isa::Scalar: return swiglu_ref(gate, up, n);
