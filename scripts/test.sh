@@ -20,16 +20,17 @@ done
 best=$(( ${#levels[@]} - 1 ))
 for i in "${!levels[@]}"; do
   level=${levels[$i]}
-  echo "test: the suite at EDT_ISA=$level"
+  echo "test: the suite at EDT_ISA=$level (at $SECONDS s)"
   only_best=(-LE serve)
   [ "$i" = "$best" ] && only_best=()
   (cd build && EDT_ISA=$level ctest --output-on-failure -j"$(nproc)" "${only_best[@]}")
 done
-echo "test: levels run: ${levels[*]}"
+echo "test: levels run: ${levels[*]} (at $SECONDS s)"
 # One clang tree (build-asan/) holds both the fuzz targets and the sanitizer suite.
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j"$(nproc)" >/dev/null
-./scripts/fuzz.sh "${EDT_FUZZ_SECONDS:-10}"
+echo "test: asan tree built at $SECONDS s"
+./scripts/fuzz.sh "${EDT_FUZZ_SECONDS:-6}"
 # serve_nginx (a minute under ASan) tests fail-over between replicas and serve_load (40 s) throughput and the
 # outputs under load, both covered by the Release pass; the server code they run is the code serve_client,
 # serve_bad_requests and serve_lifecycle run here.

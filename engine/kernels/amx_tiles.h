@@ -76,10 +76,12 @@ static inline __m512 amx_scales(const uint8_t* w, size_t row_bytes, size_t block
   return _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(d)));
 }
 
-// Block sums c (16 tokens × 16 rows, int32) into the tokens' row sums: acc[t] += float(c[t]) · (d_rows · d_x[t]).
-static inline void amx_add_block(__m512 (&acc)[kAmxTokens], const int32_t (&c)[kAmxTokens][kAmxRows], __m512 d_rows,
+// Block sums c (16 tokens × 16 rows, int32) into the first kTok tokens' row sums:
+// acc[t] += float(c[t]) · (d_rows · d_x[t]).
+template <size_t kTok>
+static inline void amx_add_block(__m512 (&acc)[kTok], const int32_t (&c)[kAmxTokens][kAmxRows], __m512 d_rows,
                                  const float* d_x) {
-  for (size_t t = 0; t < kAmxTokens; ++t) {
+  for (size_t t = 0; t < kTok; ++t) {
     const __m512 s = _mm512_cvtepi32_ps(_mm512_load_si512(c[t]));
     acc[t] = _mm512_fmadd_ps(s, _mm512_mul_ps(d_rows, _mm512_set1_ps(d_x[t])), acc[t]);
   }
@@ -87,9 +89,10 @@ static inline void amx_add_block(__m512 (&acc)[kAmxTokens], const int32_t (&c)[k
 
 // The call's activations in tile order, copied once per call into this thread's buffer: per 16-token group and
 // block, the 16 tokens' 32 bytes one after another (a 512-byte tile read in one sweep, where the tokens' own rows
-// are a scratch row apart and their tile loads measured 15% of the kernel's time), and their 16 scales. Rows past
-// the last token are zero. The buffer grows to the largest call a thread has seen and is then reused: the steady
-// state allocates nothing.
+// are a scratch row apart and their tile loads measured 15% of the kernel's time), and their 16 scales. The rows
+// of a last group's missing tokens keep whatever an earlier call left (zeros at first): their sums land in tile
+// rows that are never read back. The buffer grows to the largest call a thread has seen and is then reused: the
+// steady state allocates nothing.
 class AmxActivations {
  public:
   void fill(const Activations* x, size_t tokens, size_t blocks) {
@@ -97,17 +100,12 @@ class AmxActivations {
     const size_t groups = (tokens + kAmxTokens - 1) / kAmxTokens;
     if (qs_.size() < groups * blocks * kAmxTokens * 32) qs_.resize(groups * blocks * kAmxTokens * 32);
     if (d_.size() < groups * blocks * kAmxTokens) d_.resize(groups * blocks * kAmxTokens);
-    for (size_t t = 0; t < groups * kAmxTokens; ++t) {
+    for (size_t t = 0; t < tokens; ++t) {
       int8_t* q = &qs_[((t / kAmxTokens) * blocks * kAmxTokens + t % kAmxTokens) * 32];
       float* d = &d_[(t / kAmxTokens) * blocks * kAmxTokens + t % kAmxTokens];
       for (size_t k = 0; k < blocks; ++k, q += kAmxTokens * 32, d += kAmxTokens) {
-        if (t < tokens) {
-          std::memcpy(q, x[t].q8_0[k].qs, 32);
-          *d = x[t].q8_0_scales[k];
-        } else {
-          std::memset(q, 0, 32);
-          *d = 0.0f;
-        }
+        std::memcpy(q, x[t].q8_0[k].qs, 32);
+        *d = x[t].q8_0_scales[k];
       }
     }
   }
@@ -136,16 +134,16 @@ static inline void amx_product_1(const int8_t* a, const AmxBlock& b) {
   _tile_dpbssd(1, 3, 5);
 }
 
-// Blocks [k0, k0 + count) of one 16-row group (chunk[i] for block k0 + i) against token group g (count_tokens of
-// them); y[t · y_stride + 0..16) are the running sums of token t (zero at the first chunk). Pipelined over two sum
+// Blocks [k0, k0 + count) of one 16-row group (chunk[i] for block k0 + i) against token group g's first kTok
+// tokens; y[t · y_stride + 0..16) are the running sums of token t (zero at the first chunk). Pipelined over two sum
 // tiles (block j in tile j % 2, read back into c[j % 2]): step i issues block i's product, stores block i − 1's
 // sums and scales block i − 2's, so neither the tile unit's latency nor a tile store's trip to memory is waited for.
+template <size_t kTok>
 static inline void amx_group_pass(const AmxBlock* chunk, size_t k0, size_t count, const AmxActivations& xa, size_t g,
-                                  size_t count_tokens, float* y, size_t y_stride, bool first) {
+                                  float* y, size_t y_stride, bool first) {
   alignas(64) int32_t c[2][kAmxTokens][kAmxRows];  // the two sum tiles, read back
-  __m512 acc[kAmxTokens];  // (tokens) the 16 rows' sums per token
-  for (size_t t = 0; t < kAmxTokens; ++t)
-    acc[t] = first || t >= count_tokens ? _mm512_setzero_ps() : _mm512_loadu_ps(y + t * y_stride);
+  __m512 acc[kTok];  // (kTok) the 16 rows' sums per token
+  for (size_t t = 0; t < kTok; ++t) acc[t] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(y + t * y_stride);
   auto scale = [&](size_t j) { amx_add_block(acc, c[j % 2], _mm512_load_ps(chunk[j].d), xa.scales(g, k0 + j)); };
   for (size_t i = 0; i < count; ++i) {
     if (i % 2 == 0) {
@@ -165,7 +163,25 @@ static inline void amx_group_pass(const AmxBlock* chunk, size_t k0, size_t count
   }
   if (count >= 2) scale(count - 2);
   scale(count - 1);
-  for (size_t t = 0; t < count_tokens; ++t) _mm512_storeu_ps(y + t * y_stride, acc[t]);
+  for (size_t t = 0; t < kTok; ++t) _mm512_storeu_ps(y + t * y_stride, acc[t]);
+}
+
+// A group of `tokens` (1..16) tokens: the few-token counts of decode steps get their own accumulator count, the
+// rest the whole tile's (the missing tokens' rows are computed and dropped).
+static inline void amx_group(const AmxBlock* chunk, size_t k0, size_t count, const AmxActivations& xa, size_t g,
+                             size_t tokens, float* y, size_t y_stride, bool first) {
+  switch (tokens) {
+    case 1: return amx_group_pass<1>(chunk, k0, count, xa, g, y, y_stride, first);
+    case 2: return amx_group_pass<2>(chunk, k0, count, xa, g, y, y_stride, first);
+    case 3: return amx_group_pass<3>(chunk, k0, count, xa, g, y, y_stride, first);
+    case 4: return amx_group_pass<4>(chunk, k0, count, xa, g, y, y_stride, first);
+    case kAmxTokens: return amx_group_pass<kAmxTokens>(chunk, k0, count, xa, g, y, y_stride, first);
+    default: break;
+  }
+  alignas(64) float rest[kAmxTokens][kAmxRows] = {};  // (16, 16) the whole tile's sums, the first `tokens` kept
+  for (size_t t = 0; t < tokens && !first; ++t) std::memcpy(rest[t], y + t * y_stride, sizeof(rest[t]));
+  amx_group_pass<kAmxTokens>(chunk, k0, count, xa, g, &rest[0][0], kAmxRows, first);
+  for (size_t t = 0; t < tokens; ++t) std::memcpy(y + t * y_stride, rest[t], sizeof(rest[t]));
 }
 
 // The driver: the activations into tile order, then 16-row groups, each transposed kAmxChunkBlocks blocks at a
@@ -188,8 +204,8 @@ static inline void amx_prompt_rows(const uint8_t* w, size_t row_bytes, const Act
         const size_t count = blocks - k0 < kAmxChunkBlocks ? blocks - k0 : kAmxChunkBlocks;
         for (size_t i = 0; i < count; ++i) Tile::pack(group, row_bytes, k0 + i, chunk[i]);
         for (size_t t = 0; t < tokens; t += kAmxTokens)
-          amx_group_pass(chunk, k0, count, xa, t / kAmxTokens, tokens - t < kAmxTokens ? tokens - t : kAmxTokens,
-                         y + t * y_stride + r, y_stride, k0 == 0);
+          amx_group(chunk, k0, count, xa, t / kAmxTokens, tokens - t < kAmxTokens ? tokens - t : kAmxTokens,
+                    y + t * y_stride + r, y_stride, k0 == 0);
       }
     }
     _tile_release();  // the OS need not save the tiles while this thread runs other code
