@@ -101,7 +101,10 @@ void KernelGemm(benchmark::State& state) {
   state.SetLabel(ggml_traits(type).name);
 }
 
-void KernelTokens(benchmark::State& state) {
+using RowsGroup = void (*)(std::span<const MatvecTask>, const float*, size_t, void*, int);
+
+// 128 rows of X (as in pp128) through one of the row-wise routes.
+void rows_route(benchmark::State& state, RowsGroup route) {
   const auto type = static_cast<GgmlType>(state.range(0));
   const int threads = static_cast<int>(state.range(1));
   constexpr size_t n = 128;
@@ -111,7 +114,7 @@ void KernelTokens(benchmark::State& state) {
   std::vector<uint8_t> scratch(kRowwiseMaxRows * matvec_scratch_bytes(kCols));  // the rows' quantized activations
   const MatvecTask task{&set.matrices[0], y.data()};
   for (auto _ : state) {
-    matvec_rows_group(std::span<const MatvecTask>(&task, 1), x.data(), n, scratch.data(), threads);
+    route(std::span<const MatvecTask>(&task, 1), x.data(), n, scratch.data(), threads);
     benchmark::DoNotOptimize(y.data());
   }
   state.counters["GFLOP/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * 2.0 * n * kRows * kCols / 1e9,
@@ -119,27 +122,17 @@ void KernelTokens(benchmark::State& state) {
   state.SetLabel(ggml_traits(type).name);
 }
 
-// The prompt route of the types with a prompt form (matvec_prompt_rows_group), 128 rows of X as in pp128.
+// The multi-token decode route (matvec_rows_group).
+void KernelTokens(benchmark::State& state) { rows_route(state, matvec_rows_group); }
+
+// The prompt route (matvec_prompt_rows_group), for the types with a prompt form at the level.
 void KernelPrompt(benchmark::State& state) {
-  const auto type = static_cast<GgmlType>(state.range(0));
-  const int threads = static_cast<int>(state.range(1));
-  constexpr size_t n = 128;
-  MatrixSet set(type, 1);
-  if (set.matrices[0].prompt == nullptr) {
+  if (type_kernels(static_cast<GgmlType>(state.range(0))) == nullptr ||
+      prompt_kernel(*type_kernels(static_cast<GgmlType>(state.range(0))), process_isa()) == nullptr) {
     state.SkipWithError("no prompt form at this level");
     return;
   }
-  const auto x = random_values(n * kCols, 13);  // (n, cols)
-  std::vector<float> y(n * kRows);              // (n, rows)
-  std::vector<uint8_t> scratch(kRowwiseMaxRows * matvec_scratch_bytes(kCols));  // the rows' quantized activations
-  const MatvecTask task{&set.matrices[0], y.data()};
-  for (auto _ : state) {
-    matvec_prompt_rows_group(std::span<const MatvecTask>(&task, 1), x.data(), n, scratch.data(), threads);
-    benchmark::DoNotOptimize(y.data());
-  }
-  state.counters["GFLOP/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * 2.0 * n * kRows * kCols / 1e9,
-                                                 benchmark::Counter::kIsRate);
-  state.SetLabel(ggml_traits(type).name);
+  rows_route(state, matvec_prompt_rows_group);
 }
 
 void type_and_thread_args(benchmark::internal::Benchmark* b) {
