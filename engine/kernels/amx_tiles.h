@@ -20,7 +20,7 @@
 
 namespace edt::kernels {
 
-// Blocks of a 16-row group gathered per pass: 32 blocks take 18 KiB, inside L1 beside the activations' tiles.
+// Blocks of a 16-row group transposed per pass: 32 blocks take 18 KiB, inside L1 beside the activations' tiles.
 inline constexpr size_t kAmxChunkBlocks = 32;
 inline constexpr size_t kAmxRows = 16;    // weight rows per tile (the tile's int32 columns)
 inline constexpr size_t kAmxTokens = 16;  // tokens per tile (its rows)
@@ -43,8 +43,8 @@ struct alignas(64) AmxTileConfig {
 };
 
 // Four 32-bit words (16 bytes at p + j · row_bytes) of each of 16 rows, transposed: word[c] lane j is row j's
-// word c. Sixteen 16-byte loads and eight two-source permutes, where four 16-lane gathers measured 2.5 times slower
-// on a Xeon with AMX (the gathers were most of the kernel's time).
+// word c. Sixteen 16-byte loads and eight two-source permutes, instead of four 16-lane gathers, which were most of
+// the kernel's time.
 static inline void amx_words_16x4(const uint8_t* p, size_t row_bytes, __m512i (&word)[4]) {
   __m512i quad[4];  // quad[q] lane 4i + c: word c of row 4q + i
   for (size_t q = 0; q < 4; ++q) {
@@ -88,8 +88,8 @@ static inline void amx_add_block(__m512 (&acc)[kTok], const int32_t (&c)[kAmxTok
 }
 
 // The call's activations in tile order, copied once per call into this thread's buffer: per 16-token group and
-// block, the 16 tokens' 32 bytes one after another (a 512-byte tile read in one sweep, where the tokens' own rows
-// are a scratch row apart and their tile loads measured 15% of the kernel's time), and their 16 scales. The rows
+// block, the 16 tokens' 32 bytes one after another (a 512-byte tile read in one sweep; in place, the tokens' rows
+// are a scratch row apart, and those strided tile loads cost far more than the copy), and their 16 scales. The rows
 // of a last group's missing tokens keep whatever an earlier call left (zeros at first): their sums land in tile
 // rows that are never read back. The buffer grows to the largest call a thread has seen and is then reused: the
 // steady state allocates nothing.
@@ -138,7 +138,7 @@ static inline void amx_product_1(const int8_t* a, const AmxBlock& b) {
 // (a: its tiles from block k0 on, 16 × 32 bytes each; dx: their 16 scales each); y[t · y_stride + 0..16) are the
 // running sums of token t (zero at the first chunk). Pipelined over two sum tiles (block j in tile j % 2, read back
 // into c[j % 2]): step i issues block i's product, stores block i − 1's sums and scales block i − 2's (stored a
-// step earlier), so no read waits for its store. (Storing block i − 1 before issuing block i measured 20% slower.)
+// step earlier), so no read waits for its store.
 template <size_t kTok>
 static inline void amx_group_pass(const AmxBlock* chunk, size_t count, const int8_t* a, const float* dx, float* y,
                                   size_t y_stride, bool first) {
@@ -187,8 +187,8 @@ static inline void amx_group(const AmxBlock* chunk, size_t count, const int8_t* 
 }
 
 // The driver: the activations into tile order, then 16-row groups, each transposed kAmxChunkBlocks blocks at a
-// time (Tile::pack) and run against every 16-token group; the rows past the last whole group go to the AVX-512
-// prompt form (tail).
+// time (Tile::pack) and run against every 16-token group; the rows past the last whole group go to `tail` (the
+// type's AVX-512 multi-token decode form).
 template <class Tile>
 static inline void amx_prompt_rows(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y,
                                    size_t y_stride, size_t rows, size_t n, DecodeTokensKernel tail) {

@@ -27,8 +27,7 @@ struct Tile {
 }  // namespace
 
 // Rows past the last 16-row group take the AVX-512 multi-token decode form. AMX runs prompts only: a decode step's
-// one to four tokens cannot repay the transposition of every block (measured: L-q8_0 generation at about half the
-// AVX-512 decode's speed with this kernel as decode).
+// one to four tokens cannot repay the transposition of every block.
 void q8_0_prompt_amx(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y,
                      size_t y_stride, size_t rows, size_t n) {
   amx_prompt_rows<Tile>(w, row_bytes, x, tokens, y, y_stride, rows, n, q8_0_tokens_avx512);
