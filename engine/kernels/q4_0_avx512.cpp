@@ -64,7 +64,6 @@ struct Body {
       for (int r = 0; r < kRows; ++r)
         sum[t][r] = _mm256_add_ps(_mm512_castps512_ps256(acc[t][r]), _mm512_extractf32x8_ps(acc[t][r], 1));
     if (k < blocks) {  // the odd last block
-      const __m256i low8 = _mm256_set1_epi8(0x0f), shift = _mm256_setr_epi32(0, 0, 0, 0, 4, 4, 4, 4);
       const __m128 d = block_d<BlockQ4_0, kRows>(w, row_bytes, k);
       for (int t = 0; t < kTok; ++t) {
         const __m256i xk = load32(x[t].q8_0[k].qs);
@@ -72,9 +71,7 @@ struct Body {
         alignas(16) float sc[4];
         scales_times<kRows>(d, x[t].q8_0_scales[k], sc);
         for (int r = 0; r < kRows; ++r) {
-          const BlockQ4_0& b = reinterpret_cast<const BlockQ4_0*>(w + r * row_bytes)[k];
-          const __m256i both = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qs)));
-          const __m256i nibbles = _mm256_and_si256(_mm256_srlv_epi32(both, shift), low8);
+          const __m256i nibbles = legacy_nibbles(reinterpret_cast<const BlockQ4_0*>(w + r * row_bytes)[k].qs);
           sum[t][r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_dpbusd_epi32(st, nibbles, xk)), _mm256_broadcast_ss(sc + r),
                                       sum[t][r]);
         }
