@@ -1,9 +1,11 @@
 #include "engine/model.h"
 
+#include <atomic>
 #include <cmath>
 
 #include "engine/memory_check.h"
 #include "engine/model_config.h"
+#include "engine/ops/weight_repack.h"
 #include "weights/error.h"
 #include "weights/mapped_file.h"
 
@@ -77,9 +79,14 @@ WeightMatrix row_range(const WeightMatrix& m, size_t first, size_t n) {
   return bind_weight_matrix(m.type, m.row(first), n, m.cols, m.isa);
 }
 
+std::atomic<bool> g_repack{true};
+
 }  // namespace
 
-std::shared_ptr<Model> Model::load(const std::string& path, Isa isa) {
+bool process_repack() { return g_repack.load(std::memory_order_relaxed); }
+void set_process_repack(bool repack) { g_repack.store(repack, std::memory_order_relaxed); }
+
+std::shared_ptr<Model> Model::load(const std::string& path, Isa isa, bool repack) {
   auto file = std::make_shared<MappedFile>(path);
   // Mapped weights can exceed free memory (the kernel pages them), but not the machine's memory: then every token
   // would read them from disk.
@@ -87,14 +94,18 @@ std::shared_ptr<Model> Model::load(const std::string& path, Isa isa) {
   std::shared_ptr<Model> m(new Model());
   m->storage_ = file;
   m->bind(file->bytes(), path, isa);
+  if (repack) m->repack([&file](const uint8_t* p, size_t n) { return file->writable(p, n); });
   return m;
 }
 
-std::shared_ptr<Model> Model::from_bytes(std::vector<uint8_t> bytes, const std::string& source, Isa isa) {
+std::shared_ptr<Model> Model::from_bytes(std::vector<uint8_t> bytes, const std::string& source, Isa isa,
+                                         bool repack) {
   auto owned = std::make_shared<std::vector<uint8_t>>(std::move(bytes));
   std::shared_ptr<Model> m(new Model());
   m->storage_ = owned;
   m->bind(*owned, source, isa);
+  // The vector is the model's own (not const), so its bytes may be written.
+  if (repack) m->repack([&owned](const uint8_t* p, size_t) { return owned->data() + (p - owned->data()); });
   return m;
 }
 
@@ -170,6 +181,24 @@ void Model::bind(std::span<const uint8_t> bytes, const std::string& source, Isa 
     if (factors) inv /= factors[i];
     if (hp_.rope_scaling.kind == RopeScaling::Kind::Linear) inv /= hp_.rope_scaling.factor;
     w_.rope_inv_freq[i] = inv;
+  }
+}
+
+void Model::repack(const std::function<uint8_t*(const uint8_t*, size_t)>& writable) {
+  auto one = [&](WeightMatrix& w) {
+    if (const TypeKernels* layout = w.data != nullptr ? repack_layout(w) : nullptr) {
+      repack_in_place(w, *layout, writable(w.data, w.rows * w.row_bytes));
+      ++repacked_;
+    }
+  };
+  for (LayerWeights& l : w_.layers)
+    for (WeightMatrix* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down}) one(*w);
+  // A tied output is the embedding itself: repacked for the output product, read by get_row through the layout.
+  if (w_.output.data == w_.token_embd.data) {
+    one(w_.token_embd);
+    w_.output = w_.token_embd;
+  } else {
+    one(w_.output);
   }
 }
 

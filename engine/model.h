@@ -3,6 +3,7 @@
 // of the architecture table, the validated hyperparameters and the weights bound by the table's names with their
 // shapes and types checked (fused tensors are bound as views of their parts). Immutable after load, so any number of sessions can
 // run on one Model at the same time.
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -36,14 +37,22 @@ struct ModelWeights {
   std::vector<double> rope_inv_freq;  // (head_dim/2) inverse frequencies, llama3 factors and linear scaling applied
 };
 
+// Whether models load repacked unless a caller says (true; the tools' --no-repack sets false for the process, as
+// --isa sets its level: set once at start, before any model loads).
+bool process_repack();
+void set_process_repack(bool repack);
+
 class Model {
  public:
   // Loads a GGUF file (memory-mapped, zero-copy). isa: the level every kernel of this model and its sessions runs
   // at (the process's level unless a caller such as a test asks for another one the CPU has).
-  static std::shared_ptr<Model> load(const std::string& path, Isa isa = process_isa());
+  // repack: rearrange the matrices whose type has a faster layout at isa into it, in place (engine/ops/
+  // weight_repack.h); false keeps every matrix as stored (to measure what repacking gives).
+  static std::shared_ptr<Model> load(const std::string& path, Isa isa = process_isa(),
+                                     bool repack = process_repack());
   // Loads GGUF bytes held in memory (e.g. converted on the fly); the model keeps them.
   static std::shared_ptr<Model> from_bytes(std::vector<uint8_t> bytes, const std::string& source,
-                                           Isa isa = process_isa());
+                                           Isa isa = process_isa(), bool repack = process_repack());
   // The same weights read under another architecture row or hyperparameters: how the tests show that each
   // convention matters (flip one field, the reference logits no longer match). Shapes must stay the same.
   static std::shared_ptr<Model> variant(const std::shared_ptr<const Model>& base, const Architecture& arch,
@@ -54,11 +63,16 @@ class Model {
   const ModelWeights& weights() const { return w_; }
   const GgufFile& gguf() const { return gguf_; }
   Isa isa() const { return isa_; }
+  // Matrices rearranged at load into a repacked layout (0 with repack off, or where no type of the model has one).
+  size_t repacked_matrices() const { return repacked_; }
   const std::string& source() const { return gguf_.source; }
 
  private:
   Model() = default;
   void bind(std::span<const uint8_t> bytes, const std::string& source, Isa isa);
+  // Repacks every matrix that multiplies (not the token embeddings, unless tied to the output). writable(p, n):
+  // the storage's bytes [p, p + n) made writable.
+  void repack(const std::function<uint8_t*(const uint8_t*, size_t)>& writable);
 
   std::shared_ptr<const void> storage_;  // the mapping or the byte vector the tensors point into
   GgufFile gguf_;
@@ -66,6 +80,7 @@ class Model {
   Architecture arch_;  // a copy of the table row, so that variant() can change a field
   ModelWeights w_;
   Isa isa_ = Isa::Scalar;
+  size_t repacked_ = 0;
 };
 
 }  // namespace edt

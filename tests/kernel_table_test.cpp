@@ -26,7 +26,7 @@ struct Case {
   Isa isa;
 };
 
-void PrintTo(const Case& c, std::ostream* os) { *os << ggml_traits(c.kernels->type).name << " at " << isa_name(c.isa); }
+void PrintTo(const Case& c, std::ostream* os) { *os << kernels_name(*c.kernels) << " at " << isa_name(c.isa); }
 
 // Whether level isa gives the row any kernel the level below does not (Amx adds prompt forms only): a level that
 // adds none has nothing of its own to test.
@@ -47,7 +47,7 @@ std::vector<Case> all_cases() {
 }
 
 std::string case_name(const testing::TestParamInfo<Case>& info) {
-  return std::string(ggml_traits(info.param.kernels->type).name) + "_" + isa_name(info.param.isa);
+  return std::string(kernels_name(*info.param.kernels)) + "_" + isa_name(info.param.isa);
 }
 
 std::vector<uint8_t> quantized_rows(GgmlType type, const std::vector<float>& values, size_t rows, size_t cols) {
@@ -55,6 +55,20 @@ std::vector<uint8_t> quantized_rows(GgmlType type, const std::vector<float>& val
   std::vector<uint8_t> out(rows * rb);
   for (size_t r = 0; r < rows; ++r) quantize_row(type, &values[r * cols], &out[r * rb], cols);
   return out;
+}
+
+// What the row's kernels read: the stored rows, repacked group by group for a repacked layout's row.
+std::vector<uint8_t> kernel_bytes(const TypeKernels& k, std::vector<uint8_t> stored, size_t rows, size_t n) {
+  const size_t rb = stored.size() / rows;
+  if (k.row_group > 1)
+    for (size_t r = 0; r < rows; r += k.row_group) k.repack(stored.data() + r * rb, rb, n);
+  return stored;
+}
+
+// Row counts to test: the given awkward ones, or for a repacked layout (whole groups only) one and three groups.
+std::vector<size_t> row_counts(const TypeKernels& k, std::vector<size_t> counts) {
+  if (k.row_group == 1) return counts;
+  return {k.row_group, 3 * k.row_group};
 }
 
 // Awkward widths for a block size: not powers of two, odd block counts, one block.
@@ -102,12 +116,12 @@ TEST_P(KernelTable, DecodeMatchesReferenceWithinStatedTolerance) {
         ASSERT_LE(std::fabs(static_cast<double>(x[i]) - xhat[i]), step_share * block_max(k.activations, x, i) / 127.0)
             << "activation " << i << " n=" << n;
     }
-    for (size_t rows : {1u, 3u, 4u, 5u, 9u}) {
+    for (size_t rows : row_counts(k, {1, 3, 4, 5, 9})) {
       const auto wv = test::random_floats(rows * n, static_cast<uint32_t>(n * rows) + 1);
       const auto bytes = quantized_rows(type, wv, rows, n);
       const size_t rb = bytes.size() / rows;
       std::vector<float> got(rows + 1, -7.0f);  // one past the end must stay untouched
-      decode(bytes.data(), rb, xa, got.data(), rows, n);
+      decode(kernel_bytes(k, bytes, rows, n).data(), rb, xa, got.data(), rows, n);
       EXPECT_EQ(got[rows], -7.0f) << "wrote past y, n=" << n << " rows=" << rows;
       std::vector<float> wf(n);
       for (size_t r = 0; r < rows; ++r) {
@@ -126,6 +140,22 @@ TEST_P(KernelTable, DecodeMatchesReferenceWithinStatedTolerance) {
 
 TEST_P(KernelTable, DequantizeEqualsReferenceBitForBit) {
   const TypeKernels& k = *GetParam().kernels;
+  if (k.row_group > 1) {  // a repacked layout: each lane of a group against its stored row
+    for (size_t n : widths(ggml_traits(k.type).block_elems)) {
+      const auto values = test::random_floats(k.row_group * n, static_cast<uint32_t>(n) + 3);
+      const auto stored = quantized_rows(k.type, values, k.row_group, n);
+      const auto group = kernel_bytes(k, stored, k.row_group, n);
+      const size_t rb = stored.size() / k.row_group;
+      for (size_t lane = 0; lane < k.row_group; ++lane) {
+        std::vector<float> ref(n), got(n + 1, -7.0f);
+        dequantize_row(k.type, &stored[lane * rb], ref.data(), n);
+        k.dequantize_lane(group.data(), rb, lane, got.data(), n);
+        EXPECT_EQ(0, std::memcmp(ref.data(), got.data(), n * sizeof(float))) << "n=" << n << " lane " << lane;
+        EXPECT_EQ(got[n], -7.0f) << "wrote past the row, n=" << n;
+      }
+    }
+    return;
+  }
   const DequantizeRowKernel dequant = dequantize_kernel(k, GetParam().isa);
   for (size_t n : widths(ggml_traits(k.type).block_elems)) {
     const auto values = test::random_floats(n, static_cast<uint32_t>(n) + 3);
@@ -167,9 +197,9 @@ TEST_P(KernelTableTokens, DecodeTokensEqualsDecodePerTokenBitForBit) {
       x[t] = test::random_floats(n, static_cast<uint32_t>(n * 13 + t));
       xa[t] = quantize_activations(act_bit(k.activations), x[t].data(), scratch.data() + t * bytes, n, isa);
     }
-    for (size_t rows : {1u, 3u, 4u, 7u, 9u}) {
+    for (size_t rows : row_counts(k, {1, 3, 4, 7, 9})) {
       const auto wv = test::random_floats(rows * n, static_cast<uint32_t>(n * rows) + 5);
-      const auto w = quantized_rows(k.type, wv, rows, n);
+      const auto w = kernel_bytes(k, quantized_rows(k.type, wv, rows, n), rows, n);
       const size_t rb = w.size() / rows, stride = rows + 2;  // a stride wider than rows: the gap stays untouched
       for (size_t tokens = 1; tokens <= kMaxTileTokens; ++tokens) {
         std::vector<float> got(tokens * stride, -7.0f), want(rows);
@@ -217,12 +247,13 @@ TEST_P(KernelTablePrompt, PromptEqualsDecodeWithinFloatRounding) {
     // Reversed: tokens at a negative stride in memory, for kernels that read the tokens' activations as one strided
     // block.
     std::vector<Activations> xa_reversed(xa.rbegin(), xa.rend());
-    for (size_t rows : {8u, 13u, 16u, 21u, 37u}) {
+    for (size_t rows : row_counts(k, {8, 13, 16, 21, 37})) {
       const auto wv = test::random_floats(rows * n, static_cast<uint32_t>(n * rows) + 9);
-      const auto w = quantized_rows(k.type, wv, rows, n);
+      const auto stored = quantized_rows(k.type, wv, rows, n);
+      const auto w = kernel_bytes(k, stored, rows, n);
       const size_t rb = w.size() / rows, stride = rows + 3;
       std::vector<float> wf(rows * n);  // (rows, n) the dequantized weights
-      for (size_t r = 0; r < rows; ++r) dequantize_row(k.type, &w[r * rb], &wf[r * n], n);
+      for (size_t r = 0; r < rows; ++r) dequantize_row(k.type, &stored[r * rb], &wf[r * n], n);
       // Tokens xs[0..tokens) against decode of xa[index(t)], each row within the stated bound.
       auto check = [&](const Activations* xs, size_t tokens, auto index, const char* order) {
         std::vector<float> got(tokens * stride, -7.0f), want(rows);

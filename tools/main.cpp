@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cpu/isa.h"
+#include "engine/model.h"
 #include "tools/commands.h"
 #include "weights/error.h"
 
@@ -40,12 +41,13 @@ void print_usage(FILE* out) {
   for (const Command& c : kCommands) std::fprintf(out, "  %-12s %s\n", c.name, c.summary);
   std::fprintf(out,
                "\nevery command also takes --isa scalar|avx2|avx512|amx (or EDT_ISA=...) to run at a lower instruction-set\n"
-               "level than the best this CPU has (%s)\n",
+               "level than the best this CPU has (%s), and --no-repack to use every weight matrix as stored (no\n"
+               "load-time rearrangement into faster layouts, such as Q4_0's 16-row groups from AVX-512 up)\n",
                edt::isa_name(edt::best_isa()));
 }
 
-// Takes --isa LEVEL / --isa=LEVEL out of argv (every command accepts it) and sets the process's level; then reads
-// the level once, so a bad EDT_ISA is reported before any work starts.
+// Takes --isa LEVEL / --isa=LEVEL and --no-repack out of argv (every command accepts them) and sets the process's
+// level and repacking; then reads the level once, so a bad EDT_ISA is reported before any work starts.
 void apply_isa_flag(int& argc, char** argv) {
   int out = 0;
   for (int i = 0; i < argc; ++i) {
@@ -58,6 +60,10 @@ void apply_isa_flag(int& argc, char** argv) {
     } else if (a.rfind("--isa=", 0) == 0) {
       value = a.substr(6);
       found = true;
+    }
+    if (a == "--no-repack") {
+      edt::set_process_repack(false);
+      continue;
     }
     if (!found) {
       argv[out++] = argv[i];

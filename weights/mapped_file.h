@@ -1,6 +1,6 @@
 #pragma once
-// A read-only memory mapping of a whole file (RAII). Tensor data is used in place from the mapping: nothing is
-// copied at load time, and the kernel pages weights in as they are first read.
+// A private memory mapping of a whole file (RAII), read-only unless a range is made writable. Tensor data is used in
+// place from the mapping: nothing is copied at load time, and the kernel pages weights in as they are first read.
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -19,6 +19,10 @@ class MappedFile {
   MappedFile& operator=(MappedFile&& other) noexcept;
 
   std::span<const uint8_t> bytes() const { return {data_, size_}; }
+  // The mapped bytes [p, p + n) made writable, for rearranging weights in place at load. The mapping is private:
+  // the file never changes, and each page written becomes this process's own copy. Throws FormatError naming the
+  // path when the pages cannot be made writable.
+  uint8_t* writable(const uint8_t* p, size_t n);
   const std::string& path() const { return path_; }
   size_t size() const { return size_; }
 

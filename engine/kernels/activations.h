@@ -29,6 +29,9 @@ struct Activations {
   // (n/32, 16) per block, for each pair of bytes j: 8·(q[2j] + q[2j+1]). An offset-8 nibble (Q4_0) multiplies x as
   // its unsigned code in maddubs, and these take the 8 back out in int16 (×2 for Q5_0's offset 16).
   const int16_t* q8_0_offsets = nullptr;
+  // (n/32) per block, −8 · Σ q: the whole block's offset-8 correction in one int32, for kernels whose vector lanes
+  // are rows (Q4_0x16) and so take it once per block.
+  const int32_t* q8_0_offset_totals = nullptr;
   // Q8_K form (n a multiple of 256):
   const BlockQ8_K* q8_k = nullptr;  // (n/256)
 };

@@ -7,7 +7,7 @@ namespace kernels {
 // One row per computable type, each defined in its own file engine/kernels/<type>.cpp.
 extern const TypeKernels kF32Kernels, kF16Kernels, kBf16Kernels, kQ8_0Kernels, kQ4_0Kernels, kQ4_1Kernels,
     kQ5_0Kernels, kQ5_1Kernels, kIQ4_NLKernels, kQ2_KKernels, kQ3_KKernels, kQ4_KKernels, kQ5_KKernels, kQ6_KKernels,
-    kIQ4_XSKernels;
+    kIQ4_XSKernels, kQ4_0x16Kernels;
 }  // namespace kernels
 
 namespace {
@@ -17,22 +17,26 @@ const TypeKernels* const kTable[] = {
     &kernels::kQ4_0Kernels, &kernels::kQ4_1Kernels, &kernels::kQ5_0Kernels, &kernels::kQ5_1Kernels,
     &kernels::kIQ4_NLKernels, &kernels::kQ2_KKernels, &kernels::kQ3_KKernels, &kernels::kQ4_KKernels,
     &kernels::kQ5_KKernels, &kernels::kQ6_KKernels, &kernels::kIQ4_XSKernels,
+    // Repacked layouts, reached from their stored type's row.
+    &kernels::kQ4_0x16Kernels,
 };
 
 template <class Fn>
 Fn at_or_below(const std::array<Fn, kIsaCount>& entries, Isa isa) {
   for (size_t i = static_cast<size_t>(isa) + 1; i-- > 0;)
     if (entries[i]) return entries[i];
-  return nullptr;  // unreachable: every row has its Scalar entries
+  return nullptr;  // for decode[] and dequantize[] unreachable: every stored type's row has its Scalar entries
 }
 
 }  // namespace
 
 const TypeKernels* type_kernels(GgmlType type) {
   for (const TypeKernels* k : kTable)
-    if (k->type == type) return k;
+    if (k->type == type && k->row_group == 1) return k;
   return nullptr;
 }
+
+const char* kernels_name(const TypeKernels& k) { return k.layout ? k.layout : ggml_traits(k.type).name; }
 
 const TypeKernels* const* kernel_table(size_t* count) {
   *count = std::size(kTable);
@@ -41,7 +45,8 @@ const TypeKernels* const* kernel_table(size_t* count) {
 
 std::string computable_type_names() {
   std::string names;
-  for (const TypeKernels* k : kTable) names += (names.empty() ? "" : ", ") + std::string(ggml_traits(k->type).name);
+  for (const TypeKernels* k : kTable)
+    if (k->row_group == 1) names += (names.empty() ? "" : ", ") + std::string(ggml_traits(k->type).name);
   return names;
 }
 
@@ -62,5 +67,7 @@ DecodeTokensKernel prompt_kernel(const TypeKernels& k, Isa isa) {
   }
   return nullptr;
 }
+
+const TypeKernels* repacked_kernels(const TypeKernels& k, Isa isa) { return at_or_below(k.repacked, isa); }
 
 }  // namespace edt

@@ -32,6 +32,11 @@ using DecodeTokensKernel = void (*)(const uint8_t* w, size_t row_bytes, const Ac
 inline constexpr size_t kMaxTileTokens = 4;
 // One row of n elements -> float32, bit-identical to weights/quant's reference at every level.
 using DequantizeRowKernel = void (*)(const void* src, float* dst, size_t n);
+// A repacked layout (rows regrouped at load for its kernels): one group of TypeKernels::row_group stored rows of n
+// elements (row_bytes apart, so the group spans row_group · row_bytes bytes) rearranged in place.
+using RepackGroupFn = void (*)(uint8_t* group, size_t row_bytes, size_t n);
+// Row `lane` of the repacked group at `group` -> float32, bit-identical to the stored type's reference.
+using DequantizeLaneKernel = void (*)(const uint8_t* group, size_t row_bytes, size_t lane, float* dst, size_t n);
 
 struct TypeKernels {
   GgmlType type;
@@ -51,10 +56,23 @@ struct TypeKernels {
   // decode either way). nullptr: prompts dequantize to f32 for sgemm, which measured faster there (Q8_0 at AVX2).
   // A level above decode's may have one (Amx: tile products over Avx512's decode).
   std::array<DecodeTokensKernel, kIsaCount> prompt{};
+  // By Isa, the layout a model's matrices of this type are repacked into at load (nullptr: the level below's; none
+  // at any level: used as stored). Only where the repacked kernels measured faster (docs/kernels.md).
+  std::array<const TypeKernels*, kIsaCount> repacked{};
+
+  // Set in a repacked layout's own row (whose `type` is the stored type it is made from): rows per group (a
+  // matrix's rows are a multiple of it, and every kernel call starts at a group), the conversion, the one-row
+  // dequantizer (dequantize[] stays empty: a row is not contiguous) and the layout's name.
+  size_t row_group = 1;
+  RepackGroupFn repack = nullptr;
+  DequantizeLaneKernel dequantize_lane = nullptr;
+  const char* layout = nullptr;
 };
 
-// The row of a type, or nullptr when the engine cannot compute with it.
+// The row of a stored type (never a repacked layout's), or nullptr when the engine cannot compute with it.
 const TypeKernels* type_kernels(GgmlType type);
+// The layout's name for a repacked row ("Q4_0x16"), else the type's ("Q4_0").
+const char* kernels_name(const TypeKernels& k);
 // Every row, for listing and for the parametrized test.
 const TypeKernels* const* kernel_table(size_t* count);
 // "F32, F16, ..., IQ4_XS": the computable types, for error messages and help texts.
@@ -68,5 +86,7 @@ DecodeTokensKernel decode_tokens_kernel(const TypeKernels& k, Isa isa);
 // The prompt form of the highest level <= isa that has one, if that level is not below the one
 // decode_kernel(k, isa) comes from; else nullptr.
 DecodeTokensKernel prompt_kernel(const TypeKernels& k, Isa isa);
+// The row of the layout matrices of k's type are repacked into at isa, or nullptr.
+const TypeKernels* repacked_kernels(const TypeKernels& k, Isa isa);
 
 }  // namespace edt

@@ -55,6 +55,25 @@ void reference_rows(const uint8_t* w, size_t row_bytes, const Activations& x, fl
   }
 }
 
+// The reference decode of a repacked layout (rows in groups of kGroup): row r is lane r % kGroup of its group,
+// dequantized by kLane chunk by chunk (a chunk's blocks from element i0 on are themselves a group of fewer columns,
+// i0 · kGroup · row_bytes / n bytes in), times the activations in kFormat, summed in double.
+template <DequantizeLaneKernel kLane, size_t kGroup, ActFormat kFormat>
+void reference_lane_rows(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows, size_t n) {
+  alignas(64) float wf[kChunk], xf[kChunk];  // (kChunk) one chunk of the row and of x̂
+  for (size_t r = 0; r < rows; ++r) {
+    const uint8_t* group = w + r / kGroup * kGroup * row_bytes;
+    double s = 0;
+    for (size_t i0 = 0; i0 < n; i0 += kChunk) {
+      const size_t len = n - i0 < kChunk ? n - i0 : kChunk;
+      kLane(group + i0 * kGroup * row_bytes / n, row_bytes, r % kGroup, wf, len);
+      activation_values<kFormat>(x, i0, len, xf);
+      s += dot_double(wf, xf, len);
+    }
+    y[r] = static_cast<float>(s);
+  }
+}
+
 // A SIMD level without an integer kernel for the type: chunks dequantized by kDequant, dotted with the float
 // activations by kDot. Float rounding only (f32 sums over chunks).
 template <DequantizeRowKernel kDequant, FloatDot kDot>

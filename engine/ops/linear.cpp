@@ -26,6 +26,25 @@ WeightMatrix bind_weight_matrix(GgmlType type, const uint8_t* data, size_t rows,
                       isa};
 }
 
+WeightMatrix bind_repacked_matrix(const TypeKernels& layout, const uint8_t* data, size_t rows, size_t cols, Isa isa) {
+  assert(rows % layout.row_group == 0);
+  WeightMatrix w{layout.type,
+                 data,
+                 rows,
+                 cols,
+                 *ggml_row_bytes(layout.type, cols),
+                 layout.activations,
+                 decode_kernel(layout, isa),
+                 decode_tokens_kernel(layout, isa),
+                 prompt_kernel(layout, isa),
+                 nullptr,
+                 nullptr,
+                 isa};
+  w.row_group = layout.row_group;
+  w.dequantize_lane = layout.dequantize_lane;
+  return w;
+}
+
 size_t matvec_scratch_bytes(size_t cols) {
   // Q8_K needs whole 256-blocks; a width that is not one cannot have K-type matrices, so it is left out.
   ActFormatSet all = act_bit(ActFormat::Q8_0);
@@ -49,12 +68,11 @@ void matvec_group(std::span<const MatvecTask> tasks, const float* x, void* scrat
     if (t.w->activations != ActFormat::F32) formats |= act_bit(t.w->activations);
   }
   const Activations xa = quantize_activations(formats, x, scratch, cols, tasks[0].w->isa);
-  // Thread `part` of `parts` takes rows [begin, end) of every matrix, cut at multiples of 4 (the kernels' row groups).
+  // Thread `part` of `parts` takes rows [begin, end) of every matrix, cut at the kernels' row groups.
   auto run_part = [&](size_t part, size_t parts) {
     for (const MatvecTask& t : tasks) {
       const WeightMatrix& w = *t.w;
-      const size_t begin = part == 0 ? 0 : (w.rows * part / parts) & ~size_t{3};
-      const size_t end = part + 1 == parts ? w.rows : (w.rows * (part + 1) / parts) & ~size_t{3};
+      const size_t begin = w.part_begin(part, parts), end = w.part_begin(part + 1, parts);
       if (end <= begin) continue;
       w.decode(w.row(begin), w.row_bytes, xa, t.y + begin, end - begin, cols);
     }
@@ -95,7 +113,7 @@ void matmul(const WeightMatrix& w, const float* x, size_t n, float* y, float* sc
     float* rows_f32 = scratch + static_cast<size_t>(omp_get_thread_num()) * kGemmBlockRows * w.cols;
     for (size_t r0 = r_begin; r0 < r_end; r0 += kGemmBlockRows) {
       const size_t block = std::min(kGemmBlockRows, r_end - r0);
-      for (size_t r = 0; r < block; ++r) w.dequantize(w.row(r0 + r), rows_f32 + r * w.cols, w.cols);
+      for (size_t r = 0; r < block; ++r) w.dequantize_row(r0 + r, rows_f32 + r * w.cols);
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_i, static_cast<blasint>(block), cols, 1.0f, x, cols,
                   rows_f32, cols, 0.0f, y + r0, ldc);
     }
@@ -113,7 +131,11 @@ void matmul_group(std::span<const MatvecTask> tasks, const float* x, size_t n, f
 void matmul_ref(const WeightMatrix& w, const float* x, size_t n, float* y) {
   std::vector<float> row(w.cols);  // (cols) one dequantized weight row
   for (size_t r = 0; r < w.rows; ++r) {
-    w.dequantize_ref(w.row(r), row.data(), w.cols);
+    if (w.row_group == 1) {
+      w.dequantize_ref(w.row(r), row.data(), w.cols);
+    } else {
+      w.dequantize_row(r, row.data());  // a repacked layout's one dequantizer is its reference
+    }
     for (size_t t = 0; t < n; ++t) {
       double s = 0;
       for (size_t c = 0; c < w.cols; ++c) s += static_cast<double>(row[c]) * x[t * w.cols + c];

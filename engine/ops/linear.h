@@ -27,13 +27,38 @@ struct WeightMatrix {
   DequantizeRowKernel dequantize = nullptr;     // for the GEMM blocks and get-rows
   DequantizeRowKernel dequantize_ref = nullptr; // the reference, for matmul_ref
   Isa isa = Isa::Scalar;
+  // A repacked layout (kernel_table.h): rows per group, and the one-row dequantizer that replaces dequantize and
+  // dequantize_ref (both nullptr then). 1 and nullptr for rows as stored.
+  size_t row_group = 1;
+  DequantizeLaneKernel dequantize_lane = nullptr;
 
+  // Where row r's bytes start (for a repacked layout, r a multiple of row_group: where its group starts).
   const uint8_t* row(size_t r) const { return data + r * row_bytes; }
+  // Row r as floats (cols), in either layout; bit-identical to the stored type's reference.
+  void dequantize_row(size_t r, float* out) const {
+    if (row_group == 1) {
+      dequantize(row(r), out, cols);
+    } else {
+      dequantize_lane(row(r - r % row_group), row_bytes, r % row_group, out, cols);
+    }
+  }
+  // Where a thread's share of the rows begins when `parts` threads split them: whole groups of the kernels (4
+  // rows, or the layout's row_group), so every call starts at a group and a row's value does not depend on the
+  // thread count beyond which call it falls in. part_begin(parts, parts) = rows.
+  size_t part_begin(size_t part, size_t parts) const {
+    if (part == 0) return 0;
+    if (part >= parts) return rows;
+    const size_t align = row_group > 4 ? row_group : 4;
+    return rows * part / parts / align * align;
+  }
 };
 
 // A matrix over data (rows × cols of type), with the kernels for type on isa. The caller has checked the size and
 // that type_kernels(type) exists.
 WeightMatrix bind_weight_matrix(GgmlType type, const uint8_t* data, size_t rows, size_t cols, Isa isa);
+// The same matrix after its rows were repacked into `layout` (a repacked row of the kernel table, rows a multiple of
+// layout.row_group).
+WeightMatrix bind_repacked_matrix(const TypeKernels& layout, const uint8_t* data, size_t rows, size_t cols, Isa isa);
 
 // For t < tokens (any number): y[t * y_stride + r] = (row r of w) · x[t] for r < rows, each value decode's for that
 // token alone; kMaxTileTokens tokens per pass over the rows when the type has a multi-token kernel.
@@ -50,7 +75,7 @@ inline void decode_tokens(const WeightMatrix& w, const uint8_t* rows_begin, cons
 }
 
 // Row r of w as floats (cols), for token embeddings stored in any computable type.
-inline void get_row(const WeightMatrix& w, size_t r, float* out) { w.dequantize(w.row(r), out, w.cols); }
+inline void get_row(const WeightMatrix& w, size_t r, float* out) { w.dequantize_row(r, out); }
 
 // Rows of W dequantized per GEMM block: scratch needs n_threads * kGemmBlockRows * cols floats.
 inline constexpr size_t kGemmBlockRows = 128;

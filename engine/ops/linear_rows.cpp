@@ -32,13 +32,12 @@ void run_rows(std::span<const MatvecTask> tasks, const float* x, size_t first, s
   auto quantize = [&](size_t r) {
     xa[r] = quantize_activations(formats, x + (first + r) * cols, static_cast<uint8_t*>(scratch) + r * bytes, cols, isa);
   };
-  // The row partition of matvec_group (cut at multiples of 4), so every output row comes from the same kernel call
+  // The row partition of matvec_group (WeightMatrix::part_begin), so every output row comes from the same kernel call
   // shape as when its token runs alone; each block of W rows meets every token while it is in cache.
   auto run_part = [&](size_t part, size_t parts) {
     for (const MatvecTask& t : tasks) {
       const WeightMatrix& w = *t.w;
-      const size_t begin = part == 0 ? 0 : (w.rows * part / parts) & ~size_t{3};
-      const size_t end = part + 1 == parts ? w.rows : (w.rows * (part + 1) / parts) & ~size_t{3};
+      const size_t begin = w.part_begin(part, parts), end = w.part_begin(part + 1, parts);
       if (prompt) {
         // The prompt form takes its 8-row groups across the whole slice, every token against each group.
         if (end > begin) w.prompt(w.row(begin), w.row_bytes, xa.data(), n, t.y + first * w.rows + begin, w.rows, end - begin, cols);
@@ -47,7 +46,8 @@ void run_rows(std::span<const MatvecTask> tasks, const float* x, size_t first, s
       // Up to kMaxTileTokens rows meet each weight group inside one kernel call, so the slice goes in one call
       // (as matvec_group's decode does: no per-block calls on the decode path); more rows take the slice in blocks
       // that stay in cache while every pass over the rows runs.
-      const size_t step = w.decode_tokens != nullptr && n <= kMaxTileTokens ? end - begin : kBlockRows;
+      const size_t step =
+          w.decode_tokens != nullptr && n <= kMaxTileTokens ? end - begin : std::max(kBlockRows, w.row_group);
       for (size_t b = begin; b < end; b += step)
         decode_tokens(w, w.row(b), xa.data(), n, t.y + first * w.rows + b, w.rows, std::min(step, end - b));
     }
