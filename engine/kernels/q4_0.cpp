@@ -28,8 +28,8 @@ extern const TypeKernels kQ4_0Kernels{GgmlType::Q4_0, ActFormat::Q8_0,
                                       {kRef, dequantize_q4_0_avx2, nullptr}, 1e-5,
                                       {nullptr, q4_0_tokens_avx2, q4_0_tokens_avx512},
                                       {nullptr, q4_0_prompt_avx2, q4_0_prompt_avx512, q4_0_prompt_amx},
-                                      // Repacked at load from AVX-512 up (q4_0x16.cpp); the stored layout's own
-                                      // AVX-512 and AMX forms then serve matrices whose rows are not whole groups.
-                                      {nullptr, nullptr, &kQ4_0x16Kernels}};
+                                      // Repacked at load from AVX2 up (q4_0x16.cpp); the stored layout's own
+                                      // kernels then serve matrices whose rows are not whole groups.
+                                      {nullptr, &kQ4_0x16Kernels}};
 
 }  // namespace edt::kernels

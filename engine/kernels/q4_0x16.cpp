@@ -6,6 +6,9 @@
 
 namespace edt::kernels {
 
+void q4_0x16_rows_avx2(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows, size_t n);
+void q4_0x16_tokens_avx2(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y,
+                         size_t y_stride, size_t rows, size_t n);
 void q4_0x16_rows_avx512(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows, size_t n);
 void q4_0x16_tokens_avx512(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y,
                            size_t y_stride, size_t rows, size_t n);
@@ -20,10 +23,10 @@ constexpr DecodeRowsKernel kRef = reference_lane_rows<Layout::dequantize_lane, L
 }  // namespace
 
 extern const TypeKernels kQ4_0x16Kernels{GgmlType::Q4_0, ActFormat::Q8_0,
-                                         {kRef, nullptr, q4_0x16_rows_avx512},
+                                         {kRef, q4_0x16_rows_avx2, q4_0x16_rows_avx512},
                                          {}, 1e-5,
-                                         {nullptr, nullptr, q4_0x16_tokens_avx512},
-                                         {nullptr, nullptr, q4_0x16_prompt_avx512, q4_0x16_prompt_amx},
+                                         {nullptr, q4_0x16_tokens_avx2, q4_0x16_tokens_avx512},
+                                         {nullptr, q4_0x16_tokens_avx2, q4_0x16_prompt_avx512, q4_0x16_prompt_amx},
                                          {},
                                          Layout::kRows, Layout::repack, Layout::dequantize_lane, "Q4_0x16"};
 
