@@ -14,6 +14,7 @@
 namespace edt::kernels::x16 {
 
 inline constexpr size_t kGroup = 16;
+inline constexpr size_t kPrefetchBlocks = 4;  // how far ahead in a group's stream its lines are asked for
 
 // kGroups consecutive groups (group_bytes apart) against kTok tokens: y[t · y_stride + 16g + j] for row j of group
 // g. Every (row, token) value is the same operations in the same order whatever kGroups and kTok are, so the
@@ -28,6 +29,10 @@ inline void groups_pass(const uint8_t* w, size_t group_bytes, const Activations*
 #pragma GCC unroll 4
     for (int g = 0; g < kGroups; ++g) {
       const uint8_t* b = w + g * group_bytes + k * Quant::kBlockBytes;
+      // Every line of the block kPrefetchBlocks ahead in this group's stream: measured 1.1-1.5x on the DRAM-bound
+      // decode over none (the hardware prefetcher alone leaves four streams per thread short), and no better at 16.
+      for (size_t off = 0; off < Quant::kBlockBytes; off += 64)
+        _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchBlocks * Quant::kBlockBytes + off), _MM_HINT_T0);
       __m512i q[8];  // q[c]: elements 4c..4c+3 of the block for the 16 rows, unsigned
       Quant::unpack(b, q);
       const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + Quant::kScalesAt)));
