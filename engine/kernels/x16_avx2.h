@@ -13,6 +13,7 @@
 namespace edt::kernels::x16_avx2 {
 
 inline constexpr size_t kGroup = 16;
+inline constexpr size_t kPrefetchBlocks = 4;  // how far ahead in the group's stream its lines are asked for
 
 // One group against kTok tokens: y[t · y_stride + j] for row j. Half by half (rows 0..7, then 8..15: a half's pass
 // takes the 32-byte halves of every line its first pass brought in), so a pass holds only kTok accumulators beside
@@ -25,6 +26,10 @@ inline void group_pass(const uint8_t* group, const Activations* x, float* y, siz
     for (int t = 0; t < kTok; ++t) acc[t] = _mm256_setzero_ps();
     for (size_t k = 0; k < blocks; ++k) {
       const uint8_t* b = group + k * Quant::kBlockBytes;
+      // The first half's pass streams the group from memory: every line of the block kPrefetchBlocks ahead.
+      if (h == 0)
+        for (size_t off = 0; off < Quant::kBlockBytes; off += 64)
+          _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchBlocks * Quant::kBlockBytes + off), _MM_HINT_T0);
       __m256i s[kTok];  // (kTok) the 8 rows' exact block sums
       Quant::template block_sums<kTok>(b, h, x, k, s);
       const __m256 d =
