@@ -111,17 +111,19 @@ void KernelGemm(benchmark::State& state) {
 
 using RowsGroup = void (*)(std::span<const MatvecTask>, const float*, size_t, void*, int);
 
-// 128 rows of X (as in pp128) through one of the row-wise routes.
-void rows_route(benchmark::State& state, RowsGroup route, bool repack) {
+// n rows of X through one of the row-wise routes: 128 (as in pp128), or 4 (a server's decode step of four
+// sequences, whose rows all meet each weight block in one pass, over a set of matrices larger than the cache).
+void rows_route(benchmark::State& state, RowsGroup route, bool repack, size_t n = 128) {
   const auto type = static_cast<GgmlType>(state.range(0));
   const int threads = static_cast<int>(state.range(1));
-  constexpr size_t n = 128;
-  MatrixSet set(type, 1, repack);
+  MatrixSet set(type, n <= kMaxTileTokens ? std::max<size_t>(1, kSetBytes / (kRows * *ggml_row_bytes(type, kCols))) : 1,
+                repack);
   const auto x = random_values(n * kCols, 13);  // (n, cols)
   std::vector<float> y(n * kRows);              // (n, rows)
   std::vector<uint8_t> scratch(kRowwiseMaxRows * matvec_scratch_bytes(kCols));  // the rows' quantized activations
-  const MatvecTask task{&set.matrices[0], y.data()};
+  size_t i = 0;
   for (auto _ : state) {
+    const MatvecTask task{&set.matrices[i++ % set.matrices.size()], y.data()};
     route(std::span<const MatvecTask>(&task, 1), x.data(), n, scratch.data(), threads);
     benchmark::DoNotOptimize(y.data());
   }
@@ -148,6 +150,8 @@ void KernelMatvecCachedStored(benchmark::State& state) { matvec_cached_bench(sta
 // The multi-token decode route (matvec_rows_group).
 void KernelTokens(benchmark::State& state) { rows_route(state, matvec_rows_group, true); }
 void KernelTokensStored(benchmark::State& state) { rows_route(state, matvec_rows_group, false); }
+void KernelDecodeStep4(benchmark::State& state) { rows_route(state, matvec_rows_group, true, 4); }
+void KernelDecodeStep4Stored(benchmark::State& state) { rows_route(state, matvec_rows_group, false, 4); }
 void KernelPrompt(benchmark::State& state) { prompt_bench(state, true); }
 void KernelPromptStored(benchmark::State& state) { prompt_bench(state, false); }
 
@@ -186,6 +190,8 @@ BENCHMARK(KernelMatvecCachedStored)->Apply(layout_type_args);
 BENCHMARK(KernelGemm)->Apply(type_and_thread_args);
 BENCHMARK(KernelTokens)->Apply(type_and_thread_args);
 BENCHMARK(KernelTokensStored)->Apply(layout_type_and_thread_args);
+BENCHMARK(KernelDecodeStep4)->Apply(type_and_thread_args);
+BENCHMARK(KernelDecodeStep4Stored)->Apply(layout_type_and_thread_args);
 BENCHMARK(KernelPrompt)->Apply(type_and_thread_args);
 BENCHMARK(KernelPromptStored)->Apply(layout_type_and_thread_args);
 
