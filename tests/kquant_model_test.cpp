@@ -45,25 +45,6 @@ const std::vector<KquantFile> kFiles = {
 
 std::string kquant_path(const std::string& name) { return test::data_path("interop/kquant/" + name); }
 
-double top_two_margin(const float* x, size_t n) {
-  float a = -INFINITY, b = -INFINITY;
-  for (size_t i = 0; i < n; ++i) {
-    if (x[i] > a) {
-      b = a;
-      a = x[i];
-    } else if (x[i] > b) {
-      b = x[i];
-    }
-  }
-  return static_cast<double>(a) - b;
-}
-
-double max_abs_diff(const float* a, const float* b, size_t n) {
-  double m = 0;
-  for (size_t i = 0; i < n; ++i) m = std::max(m, std::fabs(static_cast<double>(a[i]) - b[i]));
-  return m;
-}
-
 // Every matrix of the model runs a prompt through the decode kernels' multi-token form (see linear_rows).
 bool prompt_runs_decode_kernels(const Model& model) {
   const ModelWeights& w = model.weights();
@@ -103,7 +84,7 @@ TEST_P(KquantModel, PrefillAndDecodeMatchFloat64ReferenceAtEveryLevel) {
       const float* want = &ref.f32[i * vocab];
       worst_decode = std::max(worst_decode, test::rel_l2(out.data(), want, vocab));
       worst_prefill_decode = std::max(worst_prefill_decode, test::rel_l2(&logits[i * vocab], out.data(), vocab));
-      if (top_two_margin(want, vocab) > 2 * max_abs_diff(out.data(), want, vocab)) {
+      if (test::top_two_margin(want, vocab) > 2 * test::max_abs_diff(out.data(), want, vocab)) {
         EXPECT_EQ(test::argmax(out.data(), vocab), test::argmax(want, vocab)) << f.name << " position " << i;
         ++greedy_checked;
       }

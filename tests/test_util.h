@@ -1,5 +1,6 @@
 #pragma once
 // Shared helpers for the test suite: where the vendored data lives, loading converted models, comparing logits.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -39,6 +40,26 @@ inline size_t argmax(const float* x, size_t n) {
   for (size_t i = 1; i < n; ++i)
     if (x[i] > x[best]) best = i;
   return best;
+}
+
+// The gap between the two largest values: where it exceeds twice the largest logit error, the argmax must agree.
+inline double top_two_margin(const float* x, size_t n) {
+  float a = -INFINITY, b = -INFINITY;
+  for (size_t i = 0; i < n; ++i) {
+    if (x[i] > a) {
+      b = a;
+      a = x[i];
+    } else if (x[i] > b) {
+      b = x[i];
+    }
+  }
+  return static_cast<double>(a) - b;
+}
+
+inline double max_abs_diff(const float* a, const float* b, size_t n) {
+  double m = 0;
+  for (size_t i = 0; i < n; ++i) m = std::max(m, std::fabs(static_cast<double>(a[i]) - b[i]));
+  return m;
 }
 
 inline std::vector<float> random_floats(size_t n, uint32_t seed, float scale = 1.0f) {

@@ -26,25 +26,6 @@ namespace {
 
 constexpr double kTolerance = 3e-2;
 
-double top_two_margin(const float* x, size_t n) {
-  float a = -INFINITY, b = -INFINITY;
-  for (size_t i = 0; i < n; ++i) {
-    if (x[i] > a) {
-      b = a;
-      a = x[i];
-    } else if (x[i] > b) {
-      b = x[i];
-    }
-  }
-  return static_cast<double>(a) - b;
-}
-
-double max_abs_diff(const float* a, const float* b, size_t n) {
-  double m = 0;
-  for (size_t i = 0; i < n; ++i) m = std::max(m, std::fabs(static_cast<double>(a[i]) - b[i]));
-  return m;
-}
-
 struct Source {
   const char* name;
   std::string path;
@@ -109,7 +90,7 @@ TEST(WeightRepack, RepacksWhereTheLevelHasALayoutAndKeepsTheLogits) {
             const float* g = &(*got)[i * vocab];
             const float* r = &(*want)[i * vocab];
             worst = std::max(worst, test::rel_l2(g, r, vocab));
-            if (top_two_margin(r, vocab) > 2 * max_abs_diff(g, r, vocab)) {
+            if (test::top_two_margin(r, vocab) > 2 * test::max_abs_diff(g, r, vocab)) {
               EXPECT_EQ(test::argmax(g, vocab), test::argmax(r, vocab)) << src.name << " position " << i;
               ++greedy_checked;
             }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/serve: edt serve's aggregate generation speed and latency at 1, 2, 4 and 8 concurrent streaming clients.
 #   bench/serve/run.sh MODEL [MAX_TOKENS] [REQUESTS_PER_CLIENT] [THREADS]
-# Starts one server with -np 8 on a free loopback port, runs the levels, prints a Markdown table. With
+# Starts one server with -np 8 (NP=4 for another slot count) on a free loopback port, runs the levels (LEVELS="1 4"
+# for fewer), prints a Markdown table. With
 # LLAMA_SERVER=/path/to/llama-server (built yourself; not part of this project) the same clients measure llama.cpp's
 # server instead, on the same file with the same slots, threads and per-slot context.
 set -euo pipefail
@@ -11,17 +12,19 @@ model=$1
 max_tokens=${2:-128}
 requests=${3:-3}
 threads=${4:-$(nproc)}
+slots=${NP:-8}
+levels=${LEVELS:-1 2 4 8}
 edt=${EDT:-$root/build/edt}
 export OMP_WAIT_POLICY=passive
 log=$(mktemp)
 if [ -n "${LLAMA_SERVER:-}" ]; then
   # llama-server takes a port, not 0, and splits -c over its slots.
   free_port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-  "$LLAMA_SERVER" -m "$model" --host 127.0.0.1 --port "$free_port" -np 8 -t "$threads" -c $((8 * (max_tokens + 64))) \
+  "$LLAMA_SERVER" -m "$model" --host 127.0.0.1 --port "$free_port" -np "$slots" -t "$threads" -c $((slots * (max_tokens + 64))) \
     >"$log" 2>&1 &
   echo "edt serve: listening on http://127.0.0.1:$free_port (llama-server)" >>"$log"
 else
-  "$edt" serve -m "$model" --port 0 -np 8 -t "$threads" -c $((max_tokens + 64)) >"$log" 2>&1 &
+  "$edt" serve -m "$model" --port 0 -np "$slots" -t "$threads" -c $((max_tokens + 64)) >"$log" 2>&1 &
 fi
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -f "$log"' EXIT
@@ -36,11 +39,11 @@ eos=$("$edt" inspect "$model" 2>/dev/null | awk '$2 == "tokenizer.ggml.eos_token
 eos=${eos:-2}
 # Warm-up: page the weights in.
 curl -s -o /dev/null -d '{"prompt": "The", "max_tokens": 8}' "$url/v1/completions"
-echo "${LLAMA_SERVER:+llama-server: }model $(basename "$model"), prompts of ${PROMPT_TOKENS:-8} tokens, $max_tokens generated per request, $requests requests per client, -np 8, -t $threads, $(date -u +%F)"
+echo "${LLAMA_SERVER:+llama-server: }model $(basename "$model"), prompts of ${PROMPT_TOKENS:-8} tokens, $max_tokens generated per request, $requests requests per client, -np $slots, -t $threads, $(date -u +%F)"
 echo
 echo "| clients | tokens/s (all) | TTFT p50 ms | TTFT p99 ms | inter-token p50 ms | inter-token p99 ms |"
 echo "|---:|---:|---:|---:|---:|---:|"
-for c in 1 2 4 8; do
+for c in $levels; do
   j=$(node "$here/bench.mjs" "$url" "$c" "$requests" "$max_tokens" "$eos")
   node -e 'const j = JSON.parse(process.argv[1]);
     console.log(`| ${j.clients} | ${j.tok_s} | ${j.ttft_p50_ms} | ${j.ttft_p99_ms} | ${j.itl_p50_ms} | ${j.itl_p99_ms} |`)' "$j"

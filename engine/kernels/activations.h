@@ -4,6 +4,7 @@
 // input once per format its matrices need, however many matrices share it.
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "cpu/isa.h"
 #include "weights/quant/q8_0.h"
@@ -35,6 +36,14 @@ struct Activations {
   // Q8_K form (n a multiple of 256):
   const BlockQ8_K* q8_k = nullptr;  // (n/256)
 };
+
+// Word c (int8 elements 4c..4c+3) of a Q8_0 activation block, as one int32. BlockQ8_0's quants are only 2-byte
+// aligned (the block is 34 bytes), so the word is copied rather than read through an int32 pointer.
+inline int32_t q8_0_word(const BlockQ8_0& b, int c) {
+  int32_t w;
+  std::memcpy(&w, b.qs + 4 * c, sizeof w);
+  return w;
+}
 
 // Bit i set: format i wanted.
 using ActFormatSet = unsigned;

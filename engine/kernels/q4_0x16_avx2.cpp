@@ -21,9 +21,9 @@ struct Quant {
       q[p + 4] = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
     }
     for (int t = 0; t < kTok; ++t) {
-      const auto* xw = reinterpret_cast<const int32_t*>(x[t].q8_0[k].qs);
-      __m256i m = _mm256_maddubs_epi16(q[0], _mm256_set1_epi32(xw[0]));
-      for (int c = 1; c < 8; ++c) m = _mm256_add_epi16(m, _mm256_maddubs_epi16(q[c], _mm256_set1_epi32(xw[c])));
+      const BlockQ8_0& xb = x[t].q8_0[k];
+      __m256i m = _mm256_maddubs_epi16(q[0], _mm256_set1_epi32(q8_0_word(xb, 0)));
+      for (int c = 1; c < 8; ++c) m = _mm256_add_epi16(m, _mm256_maddubs_epi16(q[c], _mm256_set1_epi32(q8_0_word(xb, c))));
       s[t] = _mm256_add_epi32(_mm256_madd_epi16(m, ones), _mm256_set1_epi32(x[t].q8_0_offset_totals[k]));
     }
   }

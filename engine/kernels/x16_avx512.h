@@ -38,12 +38,12 @@ inline void groups_pass(const uint8_t* w, size_t group_bytes, const Activations*
       const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + Quant::kScalesAt)));
 #pragma GCC unroll 4
       for (int t = 0; t < kTok; ++t) {
-        const auto* xw = reinterpret_cast<const int32_t*>(x[t].q8_0[k].qs);  // the block's 8 words of 4 int8
+        const BlockQ8_0& xb = x[t].q8_0[k];  // the block's 8 words of 4 int8
         // Two chains, so the eight vpdpbusd do not wait on each other one by one.
         __m512i s0 = _mm512_set1_epi32(Quant::kOffsetTimes * x[t].q8_0_offset_totals[k]), s1 = _mm512_setzero_si512();
         for (int c = 0; c < 8; c += 2) {
-          s0 = _mm512_dpbusd_epi32(s0, q[c], _mm512_set1_epi32(xw[c]));
-          s1 = _mm512_dpbusd_epi32(s1, q[c + 1], _mm512_set1_epi32(xw[c + 1]));
+          s0 = _mm512_dpbusd_epi32(s0, q[c], _mm512_set1_epi32(q8_0_word(xb, c)));
+          s1 = _mm512_dpbusd_epi32(s1, q[c + 1], _mm512_set1_epi32(q8_0_word(xb, c + 1)));
         }
         acc[g][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(s0, s1)),
                                     _mm512_mul_ps(d, _mm512_set1_ps(x[t].q8_0_scales[k])), acc[g][t]);
