@@ -10,39 +10,37 @@
 
 namespace edt {
 
-WeightMatrix bind_weight_matrix(GgmlType type, const uint8_t* data, size_t rows, size_t cols, Isa isa) {
-  const TypeKernels& k = *type_kernels(type);
-  return WeightMatrix{type,
-                      data,
-                      rows,
-                      cols,
-                      *ggml_row_bytes(type, cols),
-                      k.activations,
-                      decode_kernel(k, isa),
-                      decode_tokens_kernel(k, isa),
-                      prompt_kernel(k, isa),
-                      dequantize_kernel(k, isa),
-                      k.dequantize[0],
-                      isa};
-}
+namespace {
 
-WeightMatrix bind_repacked_matrix(const TypeKernels& layout, const uint8_t* data, size_t rows, size_t cols, Isa isa) {
-  assert(rows % layout.row_group == 0);
-  WeightMatrix w{layout.type,
+// A matrix bound to the kernels of row k at isa: a stored type's row, or a repacked layout's (whose dequantize[] is
+// empty and whose row_group and dequantize_lane are set).
+WeightMatrix bind_kernels(const TypeKernels& k, const uint8_t* data, size_t rows, size_t cols, Isa isa) {
+  assert(rows % k.row_group == 0);
+  WeightMatrix w{k.type,
                  data,
                  rows,
                  cols,
-                 *ggml_row_bytes(layout.type, cols),
-                 layout.activations,
-                 decode_kernel(layout, isa),
-                 decode_tokens_kernel(layout, isa),
-                 prompt_kernel(layout, isa),
-                 nullptr,
-                 nullptr,
+                 *ggml_row_bytes(k.type, cols),
+                 k.activations,
+                 decode_kernel(k, isa),
+                 decode_tokens_kernel(k, isa),
+                 prompt_kernel(k, isa),
+                 dequantize_kernel(k, isa),
+                 k.dequantize[0],
                  isa};
-  w.row_group = layout.row_group;
-  w.dequantize_lane = layout.dequantize_lane;
+  w.row_group = k.row_group;
+  w.dequantize_lane = k.dequantize_lane;
   return w;
+}
+
+}  // namespace
+
+WeightMatrix bind_weight_matrix(GgmlType type, const uint8_t* data, size_t rows, size_t cols, Isa isa) {
+  return bind_kernels(*type_kernels(type), data, rows, cols, isa);
+}
+
+WeightMatrix bind_repacked_matrix(const TypeKernels& layout, const uint8_t* data, size_t rows, size_t cols, Isa isa) {
+  return bind_kernels(layout, data, rows, cols, isa);
 }
 
 size_t matvec_scratch_bytes(size_t cols) {
