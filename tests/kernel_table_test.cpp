@@ -238,8 +238,10 @@ TEST_P(KernelTablePrompt, PromptEqualsDecodeWithinFloatRounding) {
     std::vector<uint8_t> scratch(kTokens * bytes);
     std::vector<Activations> xa(kTokens);
     std::vector<std::vector<float>> xhat(kTokens);
+    std::vector<std::vector<float>> xs(kTokens);  // kept: the F32 format's activations view x itself
     for (size_t t = 0; t < kTokens; ++t) {
-      auto x = test::random_floats(n, static_cast<uint32_t>(n * 31 + t));
+      auto& x = xs[t];
+      x = test::random_floats(n, static_cast<uint32_t>(n * 31 + t));
       for (size_t i = t; i < n; i += 89) x[i] *= 7.0f;
       xa[t] = quantize_activations(act_bit(k.activations), x.data(), scratch.data() + t * bytes, n, isa);
       xhat[t] = activation_values(k.activations, xa[t], n);

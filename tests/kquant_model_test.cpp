@@ -6,9 +6,13 @@
 //  - prefill against the reference: decode's tolerance below. Matrices whose type has a prompt form at the level
 //    run a prompt's rows through it (int8 activations, as decode); the others dequantize 128-row blocks to f32
 //    for sgemm (f32 rounding only, ~1e-6);
-//  - prefill against decode, when every matrix's prompt form is its multi-token decode form (the K types): 1e-5.
-//    Those give decode's products bit for bit, so only attention's summation order (many rows at once against
-//    one) separates them;
+//  - prefill against decode, when every matrix's prompt form is its multi-token decode form (the K types): 1e-2.
+//    Those give decode's products bit for bit, so only attention's summation order (many rows at once through
+//    OpenBLAS's sgemm, against one through our kernel) separates them; but an f32 rounding change upstream of an
+//    int8 activation can move its code by one step, which the random kshape weights amplify. The order is the
+//    OpenBLAS core's, so the difference depends on the CPU: measured on kshape-Q4_K_M at avx512, 3.3e-7 with the
+//    SkylakeX core, 1.0e-3 with Haswell's and 3.0e-3 with Prescott's (what Debian's OpenBLAS picks on the Xeon with
+//    model 207). 1e-2 holds for any order and still fails on any wrong row or position (an O(1) change);
 //  - decode (one token at a time: int8 activations, Q8_0 or Q8_K per type): 3e-2 on the demo model, 6e-2 on the
 //    random kshape model, whose random weights amplify the activations' rounding. Measured (worst position, every
 //    level alike): 1.1e-2..2.1e-2 and 3.5e-2..3.7e-2. llama.cpp's own error on the same files is 6.3e-3..9.9e-3 and
@@ -30,7 +34,7 @@
 namespace edt {
 namespace {
 
-constexpr double kPrefillAgainstDecode = 1e-5;
+constexpr double kPrefillAgainstDecode = 1e-2;
 
 struct KquantFile {
   std::string name;

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "engine/ops/blas_core.h"
 #include "engine/session.h"
 #include "sampling/rng.h"
 #include "tools/args.h"
@@ -77,9 +78,10 @@ int cmd_bench(int argc, char** argv) {
   // Every weight is read once per generated token, except the embedding (one row) when the output is untied.
   const GgufTensorInfo* embd = model->gguf().find_tensor("token_embd.weight");
   const uint64_t bytes_per_token = weight_bytes - (hp.tied_embeddings ? 0 : embd->n_bytes - embd->n_bytes / hp.n_vocab);
-  std::printf("model %s: %u layers, dim %u, vocab %u, %.1f MiB of weights, %.1f MiB read per generated token, isa %s\n",
+  std::printf("model %s: %u layers, dim %u, vocab %u, %.1f MiB of weights, %.1f MiB read per generated token, isa %s, "
+              "openblas core %s\n",
               model->source().c_str(), hp.n_layer, hp.n_embd, hp.n_vocab, static_cast<double>(weight_bytes) / (1 << 20),
-              static_cast<double>(bytes_per_token) / (1 << 20), isa_description(model->isa()).c_str());
+              static_cast<double>(bytes_per_token) / (1 << 20), isa_description(model->isa()).c_str(), blas_core());
   // Generation also reads the KV cache: every layer's K and V rows up to the position, on average depth + n_gen/2.
   const double kv_bytes_per_token =
       static_cast<double>(KvCache::bytes_for(hp.n_layer, 1, size_t{hp.n_head_kv} * hp.head_dim, kv_type)) *

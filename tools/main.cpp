@@ -1,6 +1,9 @@
 // edt: one program, many subcommands. main() owns the error policy: every typed error becomes one line on stderr
 // and a non-zero exit, never a crash.
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <new>
@@ -8,6 +11,7 @@
 
 #include "cpu/isa.h"
 #include "engine/model.h"
+#include "engine/ops/blas_core.h"
 #include "tools/commands.h"
 #include "weights/error.h"
 
@@ -88,7 +92,18 @@ void apply_isa_flag(int& argc, char** argv) {
 
 }  // namespace
 
+// Restarts the program with OPENBLAS_CORETYPE set when OpenBLAS loaded kernels older than the CPU (blas_core.h);
+// the restarted process finds the variable set and goes on. If the restart fails, it goes on with the old kernels.
+void restart_for_blas_core(char** argv) {
+  const char* core = edt::blas_core_override();
+  if (core == nullptr || setenv("OPENBLAS_CORETYPE", core, 1) != 0) return;
+  execv("/proc/self/exe", argv);
+  std::fprintf(stderr, "edt: warning: OpenBLAS uses its %s kernels on this CPU, and restarting with "
+               "OPENBLAS_CORETYPE=%s failed: prompts of some weight types are slower\n", edt::blas_core(), core);
+}
+
 int main(int argc, char** argv) {
+  restart_for_blas_core(argv);
   try {
     apply_isa_flag(argc, argv);
   } catch (const edt::UsageError& e) {

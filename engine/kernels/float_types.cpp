@@ -18,6 +18,7 @@ void dequantize_f16_avx2(const void* src, float* dst, size_t n);
 void dequantize_bf16_avx2(const void* src, float* dst, size_t n);
 void dequantize_f16_avx512(const void* src, float* dst, size_t n);
 void dequantize_bf16_avx512(const void* src, float* dst, size_t n);
+extern const TypeKernels kF32x16Kernels, kF16x16Kernels, kBf16x16Kernels;
 
 namespace {
 
@@ -37,14 +38,21 @@ void dequantize_bf16(const void* src, float* dst, size_t n) {
 extern const TypeKernels kF32Kernels{
     GgmlType::F32, ActFormat::F32,
     {reference_rows<copy_f32, ActFormat::F32>, dot_rows_f32_avx2, dot_rows_f32_avx512},
-    {copy_f32, nullptr, nullptr}, 1e-5};
+    {copy_f32, nullptr, nullptr}, 1e-5,
+    {}, {},
+    // Repacked from AVX-512 up (float_x16.cpp), as are F16 and BF16.
+    {nullptr, nullptr, &kF32x16Kernels}};
 extern const TypeKernels kF16Kernels{
     GgmlType::F16, ActFormat::F32,
     {reference_rows<dequantize_f16, ActFormat::F32>, dot_rows_f16_avx2, dot_rows_f16_avx512},
-    {dequantize_f16, dequantize_f16_avx2, dequantize_f16_avx512}, 1e-5};
+    {dequantize_f16, dequantize_f16_avx2, dequantize_f16_avx512}, 1e-5,
+    {}, {},
+    {nullptr, nullptr, &kF16x16Kernels}};
 extern const TypeKernels kBf16Kernels{
     GgmlType::BF16, ActFormat::F32,
     {reference_rows<dequantize_bf16, ActFormat::F32>, dot_rows_bf16_avx2, dot_rows_bf16_avx512},
-    {dequantize_bf16, dequantize_bf16_avx2, dequantize_bf16_avx512}, 1e-5};
+    {dequantize_bf16, dequantize_bf16_avx2, dequantize_bf16_avx512}, 1e-5,
+    {}, {},
+    {nullptr, nullptr, &kBf16x16Kernels}};
 
 }  // namespace edt::kernels

@@ -7,7 +7,7 @@ namespace kernels {
 // One row per computable type, each defined in its own file engine/kernels/<type>.cpp.
 extern const TypeKernels kF32Kernels, kF16Kernels, kBf16Kernels, kQ8_0Kernels, kQ4_0Kernels, kQ4_1Kernels,
     kQ5_0Kernels, kQ5_1Kernels, kIQ4_NLKernels, kQ2_KKernels, kQ3_KKernels, kQ4_KKernels, kQ5_KKernels, kQ6_KKernels,
-    kIQ4_XSKernels, kQ4_0x16Kernels, kQ8_0x16Kernels;
+    kIQ4_XSKernels, kQ4_0x16Kernels, kQ8_0x16Kernels, kF32x16Kernels, kF16x16Kernels, kBf16x16Kernels;
 }  // namespace kernels
 
 namespace {
@@ -18,7 +18,8 @@ const TypeKernels* const kTable[] = {
     &kernels::kIQ4_NLKernels, &kernels::kQ2_KKernels, &kernels::kQ3_KKernels, &kernels::kQ4_KKernels,
     &kernels::kQ5_KKernels, &kernels::kQ6_KKernels, &kernels::kIQ4_XSKernels,
     // Repacked layouts, reached from their stored type's row.
-    &kernels::kQ4_0x16Kernels, &kernels::kQ8_0x16Kernels,
+    &kernels::kQ4_0x16Kernels, &kernels::kQ8_0x16Kernels, &kernels::kF32x16Kernels, &kernels::kF16x16Kernels,
+    &kernels::kBf16x16Kernels,
 };
 
 template <class Fn>

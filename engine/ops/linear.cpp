@@ -103,7 +103,7 @@ void matmul(const WeightMatrix& w, const float* x, size_t n, float* y, float* sc
 #pragma omp parallel for num_threads(n_threads) schedule(static)
   for (long s = 0; s < slices; ++s) {
     const size_t r_begin = static_cast<size_t>(s) * slice, r_end = std::min(w.rows, r_begin + slice);
-    if (w.type == GgmlType::F32) {
+    if (w.type == GgmlType::F32 && w.row_group == 1) {  // rows as stored: sgemm reads them in place
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_i, static_cast<blasint>(r_end - r_begin), cols, 1.0f, x,
                   cols, reinterpret_cast<const float*>(w.row(r_begin)), cols, 0.0f, y + r_begin, ldc);
       continue;

@@ -14,7 +14,7 @@ namespace {
 // (a few KiB per row) stays in L1/L2 while every token passes over it.
 constexpr size_t kBlockRows = 16;
 
-// Rows first .. first+n-1 of X (n <= kRowwiseMaxRows).
+// Rows first .. first+n-1 of X (n <= kRowwiseMaxRows, or kFloatPromptMaxRows for f32 activations).
 void run_rows(std::span<const MatvecTask> tasks, const float* x, size_t first, size_t n, void* scratch, int n_threads,
               bool prompt) {
   const size_t cols = tasks[0].w->cols;
@@ -26,7 +26,8 @@ void run_rows(std::span<const MatvecTask> tasks, const float* x, size_t first, s
     if (t.w->activations != ActFormat::F32) formats |= act_bit(t.w->activations);
   }
   // Each row's input in every format the matrices need, once (as matvec_group quantizes a lone row's).
-  std::array<Activations, kRowwiseMaxRows> xa{};
+  std::array<Activations, std::max(kRowwiseMaxRows, kFloatPromptMaxRows)> xa{};
+  assert(n <= (formats == 0 ? kFloatPromptMaxRows : kRowwiseMaxRows));
   const size_t bytes = activation_scratch_bytes(formats, cols);
   const Isa isa = tasks[0].w->isa;
   auto quantize = [&](size_t r) {
@@ -87,8 +88,9 @@ void matvec_rows_group(std::span<const MatvecTask> tasks, const float* x, size_t
 void matvec_prompt_rows_group(std::span<const MatvecTask> tasks, const float* x, size_t n, void* scratch,
                               int n_threads) {
   if (tasks.empty()) return;
-  for (size_t first = 0; first < n; first += kRowwiseMaxRows)
-    run_rows(tasks, x, first, std::min(kRowwiseMaxRows, n - first), scratch, n_threads, true);
+  const bool f32_only = std::all_of(tasks.begin(), tasks.end(), [](const MatvecTask& t) { return t.w->activations == ActFormat::F32; });
+  const size_t pass = f32_only ? kFloatPromptMaxRows : kRowwiseMaxRows;
+  for (size_t first = 0; first < n; first += pass) run_rows(tasks, x, first, std::min(pass, n - first), scratch, n_threads, true);
 }
 
 }  // namespace edt

@@ -15,6 +15,11 @@ namespace edt {
 // Rows per pass over W (the activation views one pass holds); more rows take several passes. 64 rows of the
 // widest input (5,632 at the 1B shape) in Q8_0 take about 400 KiB, which stays in L2 while W streams past.
 inline constexpr size_t kRowwiseMaxRows = 64;
+// Rows per pass of the prompt route when every matrix multiplies the f32 activations themselves (the float types'
+// layouts): no quantized copies to keep in cache, and their kernels slice the depth so a tile's x stays in L1, so a
+// whole prefill chunk goes in one pass and W streams once instead of once per 64 rows (measured: F32x16 pp128 at the
+// 1B shape 1.3x over two passes, bench/RESULTS.md).
+inline constexpr size_t kFloatPromptMaxRows = 512;
 
 // For each task, y (n, w->rows) = X (n, cols) · Wᵀ. scratch: min(n, kRowwiseMaxRows) * matvec_scratch_bytes(cols)
 // bytes (each row's input in the activation formats the matrices need).

@@ -1,0 +1,47 @@
+// F32x16, F16x16 and BF16x16 at AVX-512 (float_x16_avx512.h): sixteen rows' element i in one load, widened to f32
+// as the stored rows' AVX-512 loaders do (float_types_avx512.cpp).
+#include "engine/kernels/float_x16_avx512.h"
+
+namespace edt::kernels {
+namespace {
+
+struct F32 {
+  static constexpr size_t kGroupBytes = 64;  // element i of 16 rows
+  static constexpr size_t kDepth = 128;      // 8 KiB of a group per depth slice
+  static __m512 load16(const uint8_t* p) { return _mm512_loadu_ps(p); }
+};
+struct F16 {
+  static constexpr size_t kGroupBytes = 32;
+  static constexpr size_t kDepth = 256;
+  static __m512 load16(const uint8_t* p) { return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
+};
+struct Bf16 {
+  static constexpr size_t kGroupBytes = 32;
+  static constexpr size_t kDepth = 256;
+  static __m512 load16(const uint8_t* p) {
+    const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+  }
+};
+
+}  // namespace
+
+#define EDT_FLOAT_X16_ENTRIES(name, Elem)                                                                          \
+  void name##x16_rows_avx512(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows,      \
+                             size_t n) {                                                                           \
+    float_x16::rows<Elem>(w, row_bytes, x, y, rows, n);                                                            \
+  }                                                                                                                \
+  void name##x16_tokens_avx512(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y, \
+                               size_t y_stride, size_t rows, size_t n) {                                           \
+    float_x16::tokens<Elem>(w, row_bytes, x, tokens, y, y_stride, rows, n);                                        \
+  }                                                                                                                \
+  void name##x16_prompt_avx512(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y, \
+                               size_t y_stride, size_t rows, size_t n) {                                           \
+    float_x16::prompt<Elem>(w, row_bytes, x, tokens, y, y_stride, rows, n);                                        \
+  }
+EDT_FLOAT_X16_ENTRIES(f32, F32)
+EDT_FLOAT_X16_ENTRIES(f16, F16)
+EDT_FLOAT_X16_ENTRIES(bf16, Bf16)
+#undef EDT_FLOAT_X16_ENTRIES
+
+}  // namespace edt::kernels
