@@ -10,43 +10,53 @@
 
 namespace edt::kernels {
 
-#define EDT_FLOAT_X16_KERNELS(name)                                                                                \
-  void name##x16_rows_avx512(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows,      \
+#define EDT_FLOAT_X16_LEVEL(name, level)                                                                           \
+  void name##x16_rows_##level(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows,      \
                              size_t n);                                                                            \
-  void name##x16_tokens_avx512(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y, \
+  void name##x16_tokens_##level(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y, \
                                size_t y_stride, size_t rows, size_t n);                                            \
-  void name##x16_prompt_avx512(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y, \
+  void name##x16_prompt_##level(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y, \
                                size_t y_stride, size_t rows, size_t n);
+#define EDT_FLOAT_X16_KERNELS(name) EDT_FLOAT_X16_LEVEL(name, avx512)
 EDT_FLOAT_X16_KERNELS(f32)
 EDT_FLOAT_X16_KERNELS(f16)
 EDT_FLOAT_X16_KERNELS(bf16)
 #undef EDT_FLOAT_X16_KERNELS
+#undef EDT_FLOAT_X16_LEVEL
 
 namespace {
 
 inline float same_f32(float v) { return v; }
 
 // The row of one layout: its reference decode (each lane through the stored type's conversion, summed in double),
-// the AVX-512 kernels, and the stored rows' tolerance (f32 sums, in another order).
+// the AVX-512 kernels, and the stored rows' tolerance (f32 sums, in another order). No AVX2 entries: an AVX2
+// instantiation of float_x16_kernels.h (two __m256 per 16 rows, 6-token prompt tiles) measured on the Xeon at
+// EDT_ISA=avx2 decoded 10-20% faster but prompted 20-35% slower than OpenBLAS's Haswell sgemm over the stored rows
+// (L f16 pp128 52-58 against 68-78 tok/s), and a layout without contiguous rows cannot feed that sgemm.
+struct LevelKernels {
+  DecodeRowsKernel rows;
+  DecodeTokensKernel tokens, prompt;
+};
 template <class Layout>
-constexpr TypeKernels float_x16_row(GgmlType type, DecodeRowsKernel rows, DecodeTokensKernel tokens,
-                                    DecodeTokensKernel prompt, const char* name) {
+constexpr TypeKernels float_x16_row(GgmlType type, LevelKernels avx512, const char* name) {
   return TypeKernels{type, ActFormat::F32,
-                     {reference_lane_rows<Layout::dequantize_lane, Layout::kRows, ActFormat::F32>, nullptr, rows},
+                     {reference_lane_rows<Layout::dequantize_lane, Layout::kRows, ActFormat::F32>, nullptr, avx512.rows},
                      {}, 1e-5,
-                     {nullptr, nullptr, tokens},
-                     {nullptr, nullptr, prompt},
+                     {nullptr, nullptr, avx512.tokens},
+                     {nullptr, nullptr, avx512.prompt},
                      {},
                      Layout::kRows, Layout::repack, Layout::dequantize_lane, name};
 }
 
 }  // namespace
 
+#define EDT_LEVEL_KERNELS(name, level) LevelKernels{name##x16_rows_##level, name##x16_tokens_##level, name##x16_prompt_##level}
 extern const TypeKernels kF32x16Kernels = float_x16_row<FloatX16Layout<float, same_f32>>(
-    GgmlType::F32, f32x16_rows_avx512, f32x16_tokens_avx512, f32x16_prompt_avx512, "F32x16");
+    GgmlType::F32, EDT_LEVEL_KERNELS(f32, avx512), "F32x16");
 extern const TypeKernels kF16x16Kernels = float_x16_row<FloatX16Layout<uint16_t, f16_to_f32>>(
-    GgmlType::F16, f16x16_rows_avx512, f16x16_tokens_avx512, f16x16_prompt_avx512, "F16x16");
+    GgmlType::F16, EDT_LEVEL_KERNELS(f16, avx512), "F16x16");
 extern const TypeKernels kBf16x16Kernels = float_x16_row<FloatX16Layout<uint16_t, bf16_to_f32>>(
-    GgmlType::BF16, bf16x16_rows_avx512, bf16x16_tokens_avx512, bf16x16_prompt_avx512, "BF16x16");
+    GgmlType::BF16, EDT_LEVEL_KERNELS(bf16, avx512), "BF16x16");
+#undef EDT_LEVEL_KERNELS
 
 }  // namespace edt::kernels

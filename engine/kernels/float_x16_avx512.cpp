@@ -1,9 +1,24 @@
-// F32x16, F16x16 and BF16x16 at AVX-512 (float_x16_avx512.h): sixteen rows' element i in one load, widened to f32
-// as the stored rows' AVX-512 loaders do (float_types_avx512.cpp).
-#include "engine/kernels/float_x16_avx512.h"
+// F32x16, F16x16 and BF16x16 at AVX-512 (float_x16_kernels.h over one __m512 per 16 rows): sixteen rows' element i
+// in one load, widened to f32 as the stored rows' AVX-512 loaders do (float_types_avx512.cpp).
+#include <immintrin.h>
+
+#include "engine/kernels/float_x16_kernels.h"
 
 namespace edt::kernels {
 namespace {
+
+struct V {
+  using Reg = __m512;
+  static constexpr int kDecodeGroups = 4;   // four weight streams, eight chains with the even/odd split
+  static constexpr int kTokenGroups = 2;    // the multi-token form: 2 groups x 4 tokens x 2 = 16 accumulators
+  static constexpr int kTokensPerPass = 4;
+  static constexpr int kTileTokens = 16;    // the prompt tile (float_x16_kernels.h)
+  static Reg zero() { return _mm512_setzero_ps(); }
+  static Reg load(const float* p) { return _mm512_loadu_ps(p); }
+  static void store(float* p, Reg v) { _mm512_storeu_ps(p, v); }
+  static Reg add(Reg a, Reg b) { return _mm512_add_ps(a, b); }
+  static Reg fmadd(Reg w, float x, Reg acc) { return _mm512_fmadd_ps(w, _mm512_set1_ps(x), acc); }
+};
 
 struct F32 {
   static constexpr size_t kGroupBytes = 64;  // element i of 16 rows
@@ -29,15 +44,15 @@ struct Bf16 {
 #define EDT_FLOAT_X16_ENTRIES(name, Elem)                                                                          \
   void name##x16_rows_avx512(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows,      \
                              size_t n) {                                                                           \
-    float_x16::rows<Elem>(w, row_bytes, x, y, rows, n);                                                            \
+    float_x16::rows<V, Elem>(w, row_bytes, x, y, rows, n);                                                         \
   }                                                                                                                \
   void name##x16_tokens_avx512(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y, \
                                size_t y_stride, size_t rows, size_t n) {                                           \
-    float_x16::tokens<Elem>(w, row_bytes, x, tokens, y, y_stride, rows, n);                                        \
+    float_x16::tokens<V, Elem>(w, row_bytes, x, tokens, y, y_stride, rows, n);                                     \
   }                                                                                                                \
   void name##x16_prompt_avx512(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y, \
                                size_t y_stride, size_t rows, size_t n) {                                           \
-    float_x16::prompt<Elem>(w, row_bytes, x, tokens, y, y_stride, rows, n);                                        \
+    float_x16::prompt<V, Elem>(w, row_bytes, x, tokens, y, y_stride, rows, n);                                     \
   }
 EDT_FLOAT_X16_ENTRIES(f32, F32)
 EDT_FLOAT_X16_ENTRIES(f16, F16)

@@ -1,0 +1,158 @@
+#pragma once
+// The float x16 layouts' kernels (layout in float_x16_layout.h), written once over a level's 16-row vector V (zero,
+// load/store of 16 floats, multiply-add by a broadcast float, and the level's tile sizes: one __m512 in
+// float_x16_avx512.cpp, the only level that has them; see float_x16.cpp for the AVX2 one measured and dropped) and
+// a type's Elem policy at that level (its 16-row load with the conversion to f32, its bytes per element of a group,
+// and its prompt depth). The
+// products are exact f32 multiply-adds of the converted weights with the f32 activations, as the stored rows'
+// kernels do: only the order of the sums differs, so a forward pass keeps the f32 references' tolerance.
+#include <xmmintrin.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "engine/kernels/kernel_table.h"
+
+namespace edt::kernels::float_x16 {
+
+inline constexpr size_t kGroup = 16;
+inline constexpr size_t kPrefetchBytes = 1024;  // how far ahead in a group's stream its lines are asked for
+
+// kGroups consecutive groups (group_bytes apart) against kTok tokens: y[t · y_stride + 16g + j] for row j of group
+// g. Two accumulators per (group, token), even and odd elements, so decode's four groups keep eight independent
+// multiply-add chains. Every (row, token) value is the same operations in the same order whatever kGroups and kTok
+// are, so the multi-token form gives decode's bits.
+template <class V, class Elem, int kGroups, int kTok>
+inline void groups_pass(const uint8_t* w, size_t group_bytes, const Activations* x, float* y, size_t y_stride,
+                        size_t n) {
+  typename V::Reg even[kGroups][kTok], odd[kGroups][kTok];  // (kGroups, kTok) 16 rows' partial sums each
+  for (int g = 0; g < kGroups; ++g)
+    for (int t = 0; t < kTok; ++t) even[g][t] = odd[g][t] = V::zero();
+  size_t i = 0;
+  for (; i + 2 <= n; i += 2) {
+#pragma GCC unroll 4
+    for (int g = 0; g < kGroups; ++g) {
+      const uint8_t* b = w + g * group_bytes + i * Elem::kGroupBytes;
+      // Every line of the two elements kPrefetchBytes ahead in this group's stream (the four streams of a decode
+      // pass are more than the hardware prefetcher keeps ahead of on its own).
+      for (size_t off = 0; off < 2 * Elem::kGroupBytes; off += 64)
+        _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchBytes + off), _MM_HINT_T0);
+      const typename V::Reg w0 = Elem::load16(b), w1 = Elem::load16(b + Elem::kGroupBytes);
+#pragma GCC unroll 4
+      for (int t = 0; t < kTok; ++t) {
+        even[g][t] = V::fmadd(w0, x[t].f32[i], even[g][t]);
+        odd[g][t] = V::fmadd(w1, x[t].f32[i + 1], odd[g][t]);
+      }
+    }
+  }
+  if (i < n)
+    for (int g = 0; g < kGroups; ++g) {
+      const typename V::Reg w0 = Elem::load16(w + g * group_bytes + i * Elem::kGroupBytes);
+      for (int t = 0; t < kTok; ++t) even[g][t] = V::fmadd(w0, x[t].f32[i], even[g][t]);
+    }
+  for (int g = 0; g < kGroups; ++g)
+    for (int t = 0; t < kTok; ++t) V::store(y + t * y_stride + kGroup * g, V::add(even[g][t], odd[g][t]));
+}
+
+// All groups of [0, rows) (whole groups) against kTok tokens, kGroups at a time while they last.
+template <class V, class Elem, int kGroups, int kTok>
+inline void all_groups(const uint8_t* w, size_t row_bytes, const Activations* x, float* y, size_t y_stride, size_t rows,
+                       size_t n) {
+  const size_t group_bytes = kGroup * row_bytes, groups = rows / kGroup;
+  size_t g = 0;
+  for (; g + kGroups <= groups; g += kGroups)
+    groups_pass<V, Elem, kGroups, kTok>(w + g * group_bytes, group_bytes, x, y + g * kGroup, y_stride, n);
+  for (; g < groups; ++g)
+    groups_pass<V, Elem, 1, kTok>(w + g * group_bytes, group_bytes, x, y + g * kGroup, y_stride, n);
+}
+
+// decode: V::kDecodeGroups groups at a time (as many weight streams).
+template <class V, class Elem>
+inline void rows(const uint8_t* w, size_t row_bytes, const Activations& x, float* y, size_t rows, size_t n) {
+  all_groups<V, Elem, V::kDecodeGroups, 1>(w, row_bytes, &x, y, 0, rows, n);
+}
+
+// The multi-token form: V::kTokensPerPass tokens per pass over V::kTokenGroups groups (AVX-512: 4 tokens over 2
+// groups, 16 accumulators and four weight vectors), one token over decode's groups.
+template <class V, class Elem>
+inline void tokens(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens, float* y, size_t y_stride,
+                   size_t rows, size_t n) {
+  constexpr size_t kPass = V::kTokensPerPass;
+  for (size_t t = 0; t < tokens; t += kPass) {
+    const Activations* xt = x + t;
+    float* yt = y + t * y_stride;
+    const size_t left = tokens - t;
+    if (left == 1) {
+      all_groups<V, Elem, V::kDecodeGroups, 1>(w, row_bytes, xt, yt, y_stride, rows, n);
+    } else if (kPass > 2 && left == 2) {
+      all_groups<V, Elem, V::kTokenGroups, 2>(w, row_bytes, xt, yt, y_stride, rows, n);
+    } else if (kPass > 3 && left == 3) {
+      all_groups<V, Elem, V::kTokenGroups, (kPass > 3 ? 3 : kPass)>(w, row_bytes, xt, yt, y_stride, rows, n);
+    } else {
+      all_groups<V, Elem, V::kTokenGroups, kPass>(w, row_bytes, xt, yt, y_stride, rows, n);
+    }
+  }
+}
+
+// ---- The prompt form: a GEMM over the layout, rows in the lanes, tokens broadcast.
+
+inline constexpr size_t kDepth = 256;  // most elements per pass over a tile (Elem::kDepth: 8 KiB a group in L1)
+// A micro-tile: one group (16 rows, one weight vector per element) against V::kTileTokens tokens, each broadcast
+// taken from memory by its multiply-add. AVX-512: 16 tokens (16 accumulators); measured on the Xeon (KernelPrompt,
+// interleaved) against 1 x 24, 2 x 12 and 2 x 8: no worse than any within the machine's noise, with the fewest
+// registers and instantiations.
+inline constexpr int kMaxTileTokens = 16;
+inline constexpr size_t kChunkGroups = 32;  // groups whose depth slice (256 KiB) stays in L2 while every tile passes
+
+// Elements [0, depth) of a tile: one group (already at the slice's first element) against kTok tokens packed at stride
+// kDepth in xp, accumulated into y[t · y_stride + 16g + j] (started at zero when `first`). One long chain per (row,
+// token): the tile's independent accumulators already fill the multiply-add units.
+template <class V, class Elem, int kTok>
+inline void prompt_tile(const uint8_t* w, const float* xp, size_t depth, float* y, size_t y_stride, bool first) {
+  typename V::Reg acc[kTok];  // (kTok) 16 rows' sums each
+  for (int t = 0; t < kTok; ++t) acc[t] = first ? V::zero() : V::load(y + t * y_stride);
+  for (size_t i = 0; i < depth; ++i) {
+    const typename V::Reg wv = Elem::load16(w + i * Elem::kGroupBytes);
+#pragma GCC unroll 16
+    for (int t = 0; t < kTok; ++t) acc[t] = V::fmadd(wv, xp[t * kDepth + i], acc[t]);
+  }
+  for (int t = 0; t < kTok; ++t) V::store(y + t * y_stride, acc[t]);
+}
+
+// A tile of kTok tokens over groups [0, groups), one at a time; count < kTok goes to the instantiation for count.
+template <class V, class Elem, int kTok = V::kTileTokens>
+inline void prompt_tokens(int count, const uint8_t* w, size_t group_bytes, size_t groups, const float* xp, size_t depth,
+                          float* y, size_t y_stride, bool first) {
+  if constexpr (kTok > 1) {
+    if (count < kTok) {
+      prompt_tokens<V, Elem, kTok - 1>(count, w, group_bytes, groups, xp, depth, y, y_stride, first);
+      return;
+    }
+  }
+  for (size_t g = 0; g < groups; ++g)
+    prompt_tile<V, Elem, kTok>(w + g * group_bytes, xp, depth, y + g * kGroup, y_stride, first);
+}
+
+// A prompt chunk: groups in chunks that stay in L2, the depth in kDepth slices, and tokens in tiles of up to
+// V::kTileTokens whose slice of x is copied to a stride-kDepth block first (one base pointer with constant offsets for
+// every broadcast, whatever the tokens' addresses).
+template <class V, class Elem>
+inline void prompt(const uint8_t* w, size_t row_bytes, const Activations* x, size_t count, float* y, size_t y_stride,
+                   size_t rows, size_t n) {
+  alignas(64) float xp[kMaxTileTokens * kDepth];  // (V::kTileTokens, kDepth) one tile's tokens over one depth slice
+  const size_t group_bytes = kGroup * row_bytes, groups = rows / kGroup;
+  for (size_t g0 = 0; g0 < groups; g0 += kChunkGroups) {
+    const size_t chunk = std::min(kChunkGroups, groups - g0);
+    for (size_t i0 = 0; i0 < n; i0 += Elem::kDepth) {
+      const size_t depth = std::min(Elem::kDepth, n - i0);
+      for (size_t t0 = 0; t0 < count; t0 += V::kTileTokens) {
+        const size_t tile = std::min<size_t>(V::kTileTokens, count - t0);
+        for (size_t t = 0; t < tile; ++t) std::memcpy(xp + t * kDepth, x[t0 + t].f32 + i0, depth * sizeof(float));
+        prompt_tokens<V, Elem>(static_cast<int>(tile), w + g0 * group_bytes + i0 * Elem::kGroupBytes, group_bytes,
+                               chunk, xp, depth, y + t0 * y_stride + g0 * kGroup, y_stride, i0 == 0);
+      }
+    }
+  }
+}
+
+}  // namespace edt::kernels::float_x16
