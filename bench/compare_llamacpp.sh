@@ -8,6 +8,10 @@
 # llama-quantize (so needs LLAMA_QUANTIZE), the plain types by `edt mkmodel` (every matrix in that type).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Both engines at their own OpenMP defaults: llama.cpp's ggml is an OpenMP program too, and an OMP_WAIT_POLICY left
+# set by the test command's environment (passive) puts its threads to sleep at each of its barriers per token
+# (measured on the Xeon model 207, same day: S q4_0 tg 71 tok/s with passive against 1,046 without).
+unset OMP_WAIT_POLICY
 : "${LLAMA_BENCH:?set LLAMA_BENCH to a llama-bench binary built for this CPU}"
 MODELS=${MODELS:-/tmp/models}
 THREADS=${THREADS:-2}

@@ -15,7 +15,12 @@ threads=${4:-$(nproc)}
 slots=${NP:-8}
 levels=${LEVELS:-1 2 4 8}
 edt=${EDT:-$root/build/edt}
-export OMP_WAIT_POLICY=passive
+# Both servers at their OpenMP defaults (libgomp spins a while at a barrier, then sleeps); EDT_OMP_WAIT=passive (or
+# active) sets edt's alone. The runs before 2026-12-02 exported passive to both, which put llama-server's ggml
+# threads and edt's to sleep at every barrier (one edt stream 30-35% below `edt bench` on the Xeon model 207, and
+# llama-server understated).
+edt_wait=${EDT_OMP_WAIT-}
+unset OMP_WAIT_POLICY
 log=$(mktemp)
 if [ -n "${LLAMA_SERVER:-}" ]; then
   # llama-server takes a port, not 0, and splits -c over its slots.
@@ -24,7 +29,7 @@ if [ -n "${LLAMA_SERVER:-}" ]; then
     >"$log" 2>&1 &
   echo "edt serve: listening on http://127.0.0.1:$free_port (llama-server)" >>"$log"
 else
-  "$edt" serve -m "$model" --port 0 -np "$slots" -t "$threads" -c $((max_tokens + 64)) >"$log" 2>&1 &
+  env ${edt_wait:+OMP_WAIT_POLICY=$edt_wait} "$edt" serve -m "$model" --port 0 -np "$slots" -t "$threads" -c $((max_tokens + 64)) >"$log" 2>&1 &
 fi
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -f "$log"' EXIT
