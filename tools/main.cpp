@@ -90,17 +90,19 @@ void apply_isa_flag(int& argc, char** argv) {
   }
 }
 
-}  // namespace
-
 // Restarts the program with OPENBLAS_CORETYPE set when OpenBLAS loaded kernels older than the CPU (blas_core.h);
 // the restarted process finds the variable set and goes on. If the restart fails, it goes on with the old kernels.
 void restart_for_blas_core(char** argv) {
   const char* core = edt::blas_core_override();
   if (core == nullptr || setenv("OPENBLAS_CORETYPE", core, 1) != 0) return;
   execv("/proc/self/exe", argv);
-  std::fprintf(stderr, "edt: warning: OpenBLAS uses its %s kernels on this CPU, and restarting with "
-               "OPENBLAS_CORETYPE=%s failed: prompts of some weight types are slower\n", edt::blas_core(), core);
+  std::fprintf(stderr,
+               "edt: warning: OpenBLAS uses its %s kernels on this CPU, and restarting with "
+               "OPENBLAS_CORETYPE=%s failed: prompts of some weight types are slower\n",
+               edt::blas_core(), core);
 }
+
+}  // namespace
 
 int main(int argc, char** argv) {
   restart_for_blas_core(argv);

@@ -14,9 +14,10 @@ namespace {
 // (a few KiB per row) stays in L1/L2 while every token passes over it.
 constexpr size_t kBlockRows = 16;
 
-// Rows first .. first+n-1 of X (n <= kRowwiseMaxRows, or kFloatPromptMaxRows for f32 activations).
+// Rows first .. first+n-1 of X (n <= xa.size(): the caller's views, kRowwiseMaxRows of them, or kFloatPromptMaxRows
+// for a prompt over f32 activations only).
 void run_rows(std::span<const MatvecTask> tasks, const float* x, size_t first, size_t n, void* scratch, int n_threads,
-              bool prompt) {
+              bool prompt, std::span<Activations> xa) {
   const size_t cols = tasks[0].w->cols;
   size_t work = 0;
   ActFormatSet formats = 0;
@@ -25,9 +26,8 @@ void run_rows(std::span<const MatvecTask> tasks, const float* x, size_t first, s
     work += t.w->rows * cols;
     if (t.w->activations != ActFormat::F32) formats |= act_bit(t.w->activations);
   }
-  // Each row's input in every format the matrices need, once (as matvec_group quantizes a lone row's).
-  std::array<Activations, std::max(kRowwiseMaxRows, kFloatPromptMaxRows)> xa{};
-  assert(n <= (formats == 0 ? kFloatPromptMaxRows : kRowwiseMaxRows));
+  // Each row's input in every format the matrices need, once (as matvec_group quantizes a lone row's), into xa.
+  assert(n <= xa.size() && (formats == 0 || n <= kRowwiseMaxRows));
   const size_t bytes = activation_scratch_bytes(formats, cols);
   const Isa isa = tasks[0].w->isa;
   auto quantize = [&](size_t r) {
@@ -81,16 +81,27 @@ void run_rows(std::span<const MatvecTask> tasks, const float* x, size_t first, s
 void matvec_rows_group(std::span<const MatvecTask> tasks, const float* x, size_t n, void* scratch, int n_threads) {
   if (tasks.empty()) return;
   // kRowwiseMaxRows rows at a time (the activation views of one group); each group reads W once.
+  std::array<Activations, kRowwiseMaxRows> xa;
   for (size_t first = 0; first < n; first += kRowwiseMaxRows)
-    run_rows(tasks, x, first, std::min(kRowwiseMaxRows, n - first), scratch, n_threads, false);
+    run_rows(tasks, x, first, std::min(kRowwiseMaxRows, n - first), scratch, n_threads, false, xa);
 }
 
 void matvec_prompt_rows_group(std::span<const MatvecTask> tasks, const float* x, size_t n, void* scratch,
                               int n_threads) {
   if (tasks.empty()) return;
-  const bool f32_only = std::all_of(tasks.begin(), tasks.end(), [](const MatvecTask& t) { return t.w->activations == ActFormat::F32; });
-  const size_t pass = f32_only ? kFloatPromptMaxRows : kRowwiseMaxRows;
-  for (size_t first = 0; first < n; first += pass) run_rows(tasks, x, first, std::min(pass, n - first), scratch, n_threads, true);
+  const bool f32_only =
+      std::all_of(tasks.begin(), tasks.end(), [](const MatvecTask& t) { return t.w->activations == ActFormat::F32; });
+  auto passes = [&](std::span<Activations> xa) {
+    for (size_t first = 0; first < n; first += xa.size())
+      run_rows(tasks, x, first, std::min(xa.size(), n - first), scratch, n_threads, true, xa);
+  };
+  if (f32_only) {
+    std::array<Activations, kFloatPromptMaxRows> xa;  // views only: f32 activations need no scratch
+    passes(xa);
+  } else {
+    std::array<Activations, kRowwiseMaxRows> xa;
+    passes(xa);
+  }
 }
 
 }  // namespace edt
