@@ -30,7 +30,7 @@ echo "test: levels run: ${levels[*]} (at $SECONDS s)"
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j"$(nproc)" >/dev/null
 echo "test: asan tree built at $SECONDS s"
-./scripts/fuzz.sh "${EDT_FUZZ_SECONDS:-6}"
+./scripts/fuzz.sh "${EDT_FUZZ_SECONDS:-4}"
 # serve_nginx (a minute under ASan) tests fail-over between replicas and serve_load (40 s) throughput and the
 # outputs under load, both covered by the Release pass; the server code they run is the code serve_client,
 # serve_bad_requests and serve_lifecycle run here.
