@@ -76,6 +76,7 @@ Scheduler::Scheduler(std::shared_ptr<const Model> model, const Tokenizer& tokeni
   logits_.resize(slots_.size() * vocab);
   work_.resize(vocab);
   logprob_.resize(vocab);
+  top_ids_.resize(vocab);
   metrics_.slots = static_cast<int64_t>(slots_.size());
   // The session's rows are capped by the context: the chunk leaves room for every slot's decode row.
   if (session_.max_batch() <= slots_.size())
@@ -215,7 +216,7 @@ void Scheduler::sample(Slot& s, const float* logits) {
   if (r.top_logprobs >= 0) {
     e.logprob = logprob_[static_cast<size_t>(token)];
     const size_t k = static_cast<size_t>(r.top_logprobs);
-    std::vector<int32_t> ids(vocab);
+    std::vector<int32_t>& ids = top_ids_;
     for (size_t i = 0; i < vocab; ++i) ids[i] = static_cast<int32_t>(i);
     std::partial_sort(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(k), ids.end(),
                       [&](int32_t a, int32_t b) { return logprob_[static_cast<size_t>(a)] > logprob_[static_cast<size_t>(b)]; });
@@ -236,8 +237,12 @@ void Scheduler::sample(Slot& s, const float* logits) {
 }
 
 void Scheduler::run() {
+  // (slots) reserved once: a step allocates nothing.
   std::vector<SequenceChunk> chunks;
-  std::vector<Slot*> chunk_slots;
+  std::vector<Slot*> chunk_slots, prefilling;
+  chunks.reserve(slots_.size());
+  chunk_slots.reserve(slots_.size());
+  prefilling.reserve(slots_.size());
   while (true) {
     {
       std::unique_lock<std::mutex> lock(mutex_);
@@ -281,7 +286,7 @@ void Scheduler::run() {
         chunks.push_back({s.seq, std::span<const int32_t>(&s.pending, 1), true});
         chunk_slots.push_back(&s);
       }
-    std::vector<Slot*> prefilling;
+    prefilling.clear();
     for (Slot& s : slots_)
       if (s.job && s.pending < 0) prefilling.push_back(&s);
     std::sort(prefilling.begin(), prefilling.end(), [](Slot* a, Slot* b) { return a->started_at < b->started_at; });

@@ -136,6 +136,7 @@ class Scheduler {
   std::vector<float> logits_;   // (slots, vocab) a step's logits
   std::vector<float> work_;     // (vocab) one row, consumed by the chain
   std::vector<float> logprob_;  // (vocab) log-softmax of one row, for logprobs
+  std::vector<int32_t> top_ids_;  // (vocab) token ids, partly sorted by logprob_ for top_logprobs
   std::thread thread_;
 };
 
