@@ -8,6 +8,7 @@
 # one client a step is one token. Prints one line per round and the medians.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/bench/serve/wait_ready.sh"
 model=$1
 rounds=${2:-5}
 tokens=${3:-128}
@@ -21,13 +22,7 @@ serve_ms=() bench_ms=()
 for r in $(seq 1 "$rounds"); do
   "$edt" serve -m "$model" --port 0 -np 4 -t "$threads" -c $((tokens + 64)) >"$log" 2>&1 &
   pid=$!
-  port=""
-  for _ in $(seq 1 600); do
-    port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -n1)
-    [ -n "$port" ] && [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health")" = 200 ] && break
-    sleep 0.1
-  done
-  url="http://127.0.0.1:$port"
+  url=$(wait_ready "$log")
   curl -s -o /dev/null -d '{"prompt": "The", "max_tokens": 8}' "$url/v1/completions"  # pages the weights in
   b0=$(metric "$url" edt_engine_busy_seconds_total) s0=$(metric "$url" edt_engine_steps_total)
   for q in 1 2 3; do

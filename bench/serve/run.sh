@@ -8,6 +8,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+. "$here/wait_ready.sh"
 model=$1
 max_tokens=${2:-128}
 requests=${3:-3}
@@ -33,13 +34,7 @@ else
 fi
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -f "$log"' EXIT
-port=""
-for _ in $(seq 1 600); do
-  port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -n1)
-  [ -n "$port" ] && [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health")" = 200 ] && break
-  sleep 0.1
-done
-url="http://127.0.0.1:$port"
+url=$(wait_ready "$log")
 eos=$("$edt" inspect "$model" 2>/dev/null | awk '$2 == "tokenizer.ggml.eos_token_id" {print $NF}' | head -n1)
 eos=${eos:-2}
 # Warm-up: page the weights in.
