@@ -16,7 +16,9 @@ threads=${4:-2}
 edt=${EDT:-$root/build/edt}
 unset OMP_WAIT_POLICY
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+pid=""
+# A round that fails (set -e) must not leave its server running.
+trap '[ -n "$pid" ] && kill -TERM $pid 2>/dev/null; rm -f "$log"' EXIT
 metric() { curl -s "$1/metrics" | awk -v k="$2" '$1 == k {print $2}'; }
 serve_ms=() bench_ms=()
 for r in $(seq 1 "$rounds"); do
@@ -32,6 +34,7 @@ for r in $(seq 1 "$rounds"); do
   b1=$(metric "$url" edt_engine_busy_seconds_total) s1=$(metric "$url" edt_engine_steps_total)
   kill -TERM $pid
   wait $pid || true
+  pid=""
   s=$(awk -v a="$b0" -v b="$b1" -v x="$s0" -v y="$s1" 'BEGIN {printf "%.2f", (b - a) * 1000 / (y - x)}')
   b=$("$edt" bench -m "$model" -p 0 -n "$tokens" -t "$threads" -r 3 | awk '$2 ~ /^tg/ {printf "%.2f", 1000 / $3}')
   echo "round $r: edt serve $s ms per step, edt bench $b ms per token"
