@@ -68,7 +68,8 @@ std::vector<uint8_t> kernel_bytes(const TypeKernels& k, std::vector<uint8_t> sto
 // Row counts to test: the given awkward ones, or for a repacked layout (whole groups only) one and three groups.
 std::vector<size_t> row_counts(const TypeKernels& k, std::vector<size_t> counts) {
   if (k.row_group == 1) return counts;
-  return {k.row_group, 3 * k.row_group};
+  // One group; a whole prompt tile of three (AVX-512 x16); one tile and two groups left over; past a 32-group chunk.
+  return {k.row_group, 3 * k.row_group, 5 * k.row_group, 35 * k.row_group};
 }
 
 // Awkward widths for a block size: not powers of two, odd block counts, one block.

@@ -12,12 +12,15 @@ struct V {
   static constexpr int kDecodeGroups = 4;   // four weight streams, eight chains with the even/odd split
   static constexpr int kTokenGroups = 2;    // the multi-token form: 2 groups x 4 tokens x 2 = 16 accumulators
   static constexpr int kTokensPerPass = 4;
-  static constexpr int kTileTokens = 16;    // the prompt tile (float_x16_kernels.h)
+  static constexpr int kTileGroups = 3;     // the prompt tile (float_x16_kernels.h)
+  static constexpr int kTileTokens = 8;
   static Reg zero() { return _mm512_setzero_ps(); }
   static Reg load(const float* p) { return _mm512_loadu_ps(p); }
   static void store(float* p, Reg v) { _mm512_storeu_ps(p, v); }
   static Reg add(Reg a, Reg b) { return _mm512_add_ps(a, b); }
+  static Reg broadcast(float x) { return _mm512_set1_ps(x); }
   static Reg fmadd(Reg w, float x, Reg acc) { return _mm512_fmadd_ps(w, _mm512_set1_ps(x), acc); }
+  static Reg fmadd(Reg w, Reg x, Reg acc) { return _mm512_fmadd_ps(w, x, acc); }
 };
 
 struct F32 {

@@ -97,29 +97,38 @@ inline void tokens(const uint8_t* w, size_t row_bytes, const Activations* x, siz
 // ---- The prompt form: a GEMM over the layout, rows in the lanes, tokens broadcast.
 
 inline constexpr size_t kDepth = 256;  // most elements per pass over a tile (Elem::kDepth: 8 KiB a group in L1)
-// A micro-tile: one group (16 rows, one weight vector per element) against V::kTileTokens tokens, each broadcast
-// taken from memory by its multiply-add. AVX-512: 16 tokens (16 accumulators); measured on the Xeon (KernelPrompt,
-// interleaved) against 1 x 24, 2 x 12 and 2 x 8: no worse than any within the machine's noise, with the fewest
-// registers and instantiations.
+// A micro-tile: V::kTileGroups groups (16 rows each, one weight vector per group and element) against up to
+// V::kTileTokens tokens, each token's element broadcast once and multiplied into every group. AVX-512: 3 groups x 8
+// tokens (24 accumulators, 3 weight loads and 8 broadcasts per 24 multiply-adds; one group x 16 tokens needed a load
+// per multiply-add and ran 10-20% slower on a Zen 5; bench/RESULTS.md has the shapes measured).
 inline constexpr int kMaxTileTokens = 16;
 inline constexpr size_t kChunkGroups = 32;  // groups whose depth slice (256 KiB) stays in L2 while every tile passes
 
-// Elements [0, depth) of a tile: one group (already at the slice's first element) against kTok tokens packed at stride
-// kDepth in xp, accumulated into y[t · y_stride + 16g + j] (started at zero when `first`). One long chain per (row,
-// token): the tile's independent accumulators already fill the multiply-add units.
-template <class V, class Elem, int kTok>
-inline void prompt_tile(const uint8_t* w, const float* xp, size_t depth, float* y, size_t y_stride, bool first) {
-  typename V::Reg acc[kTok];  // (kTok) 16 rows' sums each
-  for (int t = 0; t < kTok; ++t) acc[t] = first ? V::zero() : V::load(y + t * y_stride);
+// Elements [0, depth) of a tile: kG groups (group_bytes apart, already at the slice's first element) against kTok
+// tokens packed at stride kDepth in xp, accumulated into y[t · y_stride + 16g + j] (started at zero when `first`).
+// One long chain per (row, token), in element order whatever the tile's shape: the tile's independent accumulators
+// already fill the multiply-add units, and every shape gives the same bits.
+template <class V, class Elem, int kG, int kTok>
+inline void prompt_tile(const uint8_t* w, size_t group_bytes, const float* xp, size_t depth, float* y, size_t y_stride,
+                        bool first) {
+  typename V::Reg acc[kG][kTok];  // (kG, kTok) 16 rows' sums each
+  for (int g = 0; g < kG; ++g)
+    for (int t = 0; t < kTok; ++t) acc[g][t] = first ? V::zero() : V::load(y + t * y_stride + kGroup * g);
   for (size_t i = 0; i < depth; ++i) {
-    const typename V::Reg wv = Elem::load16(w + i * Elem::kGroupBytes);
+    typename V::Reg wv[kG];  // (kG) element i of each group's 16 rows
+    for (int g = 0; g < kG; ++g) wv[g] = Elem::load16(w + g * group_bytes + i * Elem::kGroupBytes);
 #pragma GCC unroll 16
-    for (int t = 0; t < kTok; ++t) acc[t] = V::fmadd(wv, xp[t * kDepth + i], acc[t]);
+    for (int t = 0; t < kTok; ++t) {
+      const typename V::Reg xv = V::broadcast(xp[t * kDepth + i]);
+      for (int g = 0; g < kG; ++g) acc[g][t] = V::fmadd(wv[g], xv, acc[g][t]);
+    }
   }
-  for (int t = 0; t < kTok; ++t) V::store(y + t * y_stride, acc[t]);
+  for (int g = 0; g < kG; ++g)
+    for (int t = 0; t < kTok; ++t) V::store(y + t * y_stride + kGroup * g, acc[g][t]);
 }
 
-// A tile of kTok tokens over groups [0, groups), one at a time; count < kTok goes to the instantiation for count.
+// A tile of kTok tokens over groups [0, groups), V::kTileGroups at a time and the rest one by one; count < kTok goes
+// to the instantiation for count.
 template <class V, class Elem, int kTok = V::kTileTokens>
 inline void prompt_tokens(int count, const uint8_t* w, size_t group_bytes, size_t groups, const float* xp, size_t depth,
                           float* y, size_t y_stride, bool first) {
@@ -129,8 +138,12 @@ inline void prompt_tokens(int count, const uint8_t* w, size_t group_bytes, size_
       return;
     }
   }
-  for (size_t g = 0; g < groups; ++g)
-    prompt_tile<V, Elem, kTok>(w + g * group_bytes, xp, depth, y + g * kGroup, y_stride, first);
+  constexpr int kG = V::kTileGroups;
+  size_t g = 0;
+  for (; g + kG <= groups; g += kG)
+    prompt_tile<V, Elem, kG, kTok>(w + g * group_bytes, group_bytes, xp, depth, y + g * kGroup, y_stride, first);
+  for (; g < groups; ++g)
+    prompt_tile<V, Elem, 1, kTok>(w + g * group_bytes, group_bytes, xp, depth, y + g * kGroup, y_stride, first);
 }
 
 // A prompt chunk: groups in chunks that stay in L2, the depth in kDepth slices, and tokens in tiles of up to
