@@ -46,7 +46,9 @@ void Job::emit(TokenEvent e) {
     std::lock_guard<std::mutex> lock(mutex_);
     events_.push_back(std::move(e));
   }
-  cv_.notify_all();
+  // A non-streamed request's HTTP thread needs only the end (finish() wakes it): waking it for every token would
+  // put a thread on a core that the step's team is using, once per token.
+  if (request_.stream) cv_.notify_all();
 }
 
 void Job::finish(const JobSummary& s) {

@@ -48,8 +48,8 @@ class Job {
  public:
   explicit Job(GenerationRequest request) : request_(std::move(request)) {}
   const GenerationRequest& request() const { return request_; }
-  // The HTTP side: takes the events so far (waiting up to timeout for one); returns true once the job is done
-  // and every event has been taken (then summary() is final).
+  // The HTTP side: takes the events so far (waiting up to timeout for one, or for a non-streamed request for the
+  // end); returns true once the job is done and every event has been taken (then summary() is final).
   bool take(std::vector<TokenEvent>& out, std::chrono::milliseconds timeout);
   JobSummary summary() const;
   void cancel() { cancelled_ = true; }
