@@ -65,7 +65,7 @@ std::vector<uint8_t> kernel_bytes(const TypeKernels& k, std::vector<uint8_t> sto
   return stored;
 }
 
-// Row counts to test: the given awkward ones, or for a repacked layout (whole groups only) one and three groups.
+// Row counts to test: the given awkward ones, or for a repacked layout (whole groups only) the group counts below.
 std::vector<size_t> row_counts(const TypeKernels& k, std::vector<size_t> counts) {
   if (k.row_group == 1) return counts;
   // One group; a whole prompt tile of three (AVX-512 x16); one tile and two groups left over; past a 32-group chunk.
