@@ -101,7 +101,6 @@ inline constexpr size_t kDepth = 256;  // most elements per pass over a tile (El
 // V::kTileTokens tokens, each token's element broadcast once and multiplied into every group. AVX-512: 3 groups x 8
 // tokens (24 accumulators, 3 weight loads and 8 broadcasts per 24 multiply-adds; one group x 16 tokens needed a load
 // per multiply-add and ran 10-20% slower on a Zen 5; bench/RESULTS.md has the shapes measured).
-inline constexpr int kMaxTileTokens = 16;
 inline constexpr size_t kChunkGroups = 32;  // groups whose depth slice (256 KiB) stays in L2 while every tile passes
 
 // Elements [0, depth) of a tile: kG groups (group_bytes apart, already at the slice's first element) against kTok
@@ -152,7 +151,7 @@ inline void prompt_tokens(int count, const uint8_t* w, size_t group_bytes, size_
 template <class V, class Elem>
 inline void prompt(const uint8_t* w, size_t row_bytes, const Activations* x, size_t count, float* y, size_t y_stride,
                    size_t rows, size_t n) {
-  alignas(64) float xp[kMaxTileTokens * kDepth];  // (V::kTileTokens, kDepth) one tile's tokens over one depth slice
+  alignas(64) float xp[V::kTileTokens * kDepth];  // (V::kTileTokens, kDepth) one tile's tokens over one depth slice
   const size_t group_bytes = kGroup * row_bytes, groups = rows / kGroup;
   for (size_t g0 = 0; g0 < groups; g0 += kChunkGroups) {
     const size_t chunk = std::min(kChunkGroups, groups - g0);
