@@ -8,11 +8,11 @@ float read_sum_f32_ref(const float* x, size_t n) {
   return s;
 }
 
-float read_sum_f32(const float* x, size_t n, Isa isa) {
+float read_sum_f32(const float* x, size_t n, Isa isa, PrefetchTo to) {
   switch (isa) {
     case Isa::Amx:  // AMX adds matrix tiles only: its vector code is AVX-512's
-    case Isa::Avx512: return read_sum_f32_avx512(x, n);
-    case Isa::Avx2: return read_sum_f32_avx2(x, n);
+    case Isa::Avx512: return read_sum_f32_avx512(x, n, to);
+    case Isa::Avx2: return read_sum_f32_avx2(x, n, to);
     case Isa::Scalar: break;
   }
   return read_sum_f32_ref(x, n);

@@ -4,6 +4,9 @@
 
 namespace edt {
 
-float read_sum_f32_avx512(const float* x, size_t n) { return read_body::read_sum<avx512::Vec>(x, n); }
+float read_sum_f32_avx512(const float* x, size_t n, PrefetchTo to) {
+  return to == PrefetchTo::L1 ? read_body::read_sum<avx512::Vec, PrefetchTo::L1>(x, n)
+                              : read_body::read_sum<avx512::Vec, PrefetchTo::L2>(x, n);
+}
 
 }  // namespace edt

@@ -188,10 +188,11 @@ namespace {
 TEST(ReadBandwidth, EveryLevelSumsEveryElement) {
   std::vector<float> ones(5000, 1.0f);
   for (Isa isa : test::isa_levels())
-    for (size_t offset : {0u, 1u, 3u, 16u})
-      for (size_t n : {0u, 1u, 15u, 64u, 127u, 129u, 1000u, 4097u})
-        EXPECT_EQ(read_sum_f32(ones.data() + offset, n, isa), static_cast<float>(n))
-            << isa_name(isa) << " offset " << offset << " n " << n;
+    for (PrefetchTo to : {PrefetchTo::L1, PrefetchTo::L2})
+      for (size_t offset : {0u, 1u, 3u, 16u})
+        for (size_t n : {0u, 1u, 15u, 64u, 127u, 129u, 1000u, 4097u})
+          EXPECT_EQ(read_sum_f32(ones.data() + offset, n, isa, to), static_cast<float>(n))
+              << isa_name(isa) << (to == PrefetchTo::L1 ? " L1" : " L2") << " offset " << offset << " n " << n;
 }
 
 }  // namespace

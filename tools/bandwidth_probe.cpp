@@ -15,12 +15,14 @@ namespace {
 
 // The helper's work: read the buffer with `threads` std::threads (not OpenMP: its idle workers would spin on
 // the cores the benchmark is about to use) with the level's fastest read loop (cpu/read_bandwidth.h: widest loads,
-// four streams per thread, software prefetch), three times, and keep the fastest pass.
+// four streams per thread, software prefetch), three times with the prefetch into L1 and three into L2, alternated,
+// and keep the fastest pass: which target streams faster is the CPU's (cpu/prefetch.h).
 double sum_bandwidth_gbs(const std::vector<float>& buf, int threads, Isa isa) {
-  const auto sum = [isa](const float* x, size_t n) { return read_sum_f32(x, n, isa); };
   const size_t per = buf.size() / static_cast<size_t>(threads);
   double best = 0;
-  for (int pass = 0; pass < 3; ++pass) {
+  for (int pass = 0; pass < 6; ++pass) {
+    const PrefetchTo to = pass % 2 == 0 ? PrefetchTo::L1 : PrefetchTo::L2;
+    const auto sum = [isa, to](const float* x, size_t n) { return read_sum_f32(x, n, isa, to); };
     std::vector<float> totals(static_cast<size_t>(threads));  // (threads) keeps each sum alive
     const auto start = std::chrono::steady_clock::now();
     std::vector<std::thread> pool;

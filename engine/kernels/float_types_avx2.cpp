@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "cpu/prefetch.h"
 #include "cpu/vec_avx2.h"
 #include "engine/kernels/row_helpers.h"
 #include "weights/half.h"
@@ -46,7 +47,7 @@ inline void dot_row_group(const uint8_t* w, size_t row_bytes, const float* x, fl
   for (; i + 16 <= n; i += 16) {
     if constexpr (kRows == 4)
       for (size_t off = 0; off < share; off += 64)
-        _mm_prefetch(reinterpret_cast<const char*>(ahead + i / 16 * share + off), _MM_HINT_T0);
+        prefetch_to_l2(ahead + i / 16 * share + off);
     const __m256 x0 = _mm256_loadu_ps(x + i), x1 = _mm256_loadu_ps(x + i + 8);
     for (int r = 0; r < kRows; ++r) {
       a[r] = _mm256_fmadd_ps(Row::load8(w + r * row_bytes, i), x0, a[r]);

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "cpu/prefetch.h"
 #include "cpu/vec_avx512.h"
 #include "engine/kernels/row_helpers.h"
 #include "weights/half.h"
@@ -50,7 +51,7 @@ inline void dot_row_group(const uint8_t* w, size_t row_bytes, const float* x, fl
   for (; i + 32 <= n; i += 32) {
     if constexpr (kRows == 4)
       for (size_t off = 0; off < share; off += 64)
-        _mm_prefetch(reinterpret_cast<const char*>(ahead + i / 32 * share + off), _MM_HINT_T0);
+        prefetch_to_l2(ahead + i / 32 * share + off);
     const __m512 x0 = _mm512_loadu_ps(x + i), x1 = _mm512_loadu_ps(x + i + 16);
     for (int r = 0; r < kRows; ++r) {
       a[r] = _mm512_fmadd_ps(Row::load16(w + r * row_bytes, i), x0, a[r]);

@@ -6,11 +6,10 @@
 // and its prompt depth). The
 // products are exact f32 multiply-adds of the converted weights with the f32 activations, as the stored rows'
 // kernels do: only the order of the sums differs, so a forward pass keeps the f32 references' tolerance.
-#include <xmmintrin.h>
-
 #include <algorithm>
 #include <cstring>
 
+#include "cpu/prefetch.h"
 #include "engine/kernels/kernel_table.h"
 
 namespace edt::kernels::float_x16 {
@@ -36,7 +35,7 @@ inline void groups_pass(const uint8_t* w, size_t group_bytes, const Activations*
       // Every line of the two elements kPrefetchBytes ahead in this group's stream (the four streams of a decode
       // pass are more than the hardware prefetcher keeps ahead of on its own).
       for (size_t off = 0; off < 2 * Elem::kGroupBytes; off += 64)
-        _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchBytes + off), _MM_HINT_T0);
+        prefetch_to_l2(b + kPrefetchBytes + off);
       const typename V::Reg w0 = Elem::load16(b), w1 = Elem::load16(b + Elem::kGroupBytes);
 #pragma GCC unroll 4
       for (int t = 0; t < kTok; ++t) {

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "cpu/prefetch.h"
 #include "cpu/vec_avx2.h"
 
 namespace edt::kernels {
@@ -23,7 +24,7 @@ template <class Block>
 inline void prefetch_next_group(const uint8_t* next_group, size_t k) {
   constexpr size_t kShare = 4 * sizeof(Block);  // bytes of the next group per block of this one
   const uint8_t* p = next_group + k * kShare;
-  for (size_t off = 0; off < kShare + 63; off += 64) _mm_prefetch(reinterpret_cast<const char*>(p + off), _MM_HINT_T0);
+  for (size_t off = 0; off < kShare + 63; off += 64) prefetch_to_l2(p + off);
 }
 
 inline void store_sums(__m256 (&acc)[4], float* y) { _mm_storeu_ps(y, avx2::hsum4(acc[0], acc[1], acc[2], acc[3])); }

@@ -7,6 +7,7 @@
 // and four tokens' accumulators).
 #include <immintrin.h>
 
+#include "cpu/prefetch.h"
 #include "engine/kernels/kernel_table.h"
 #include "weights/quant/q8_0.h"
 
@@ -29,7 +30,7 @@ inline void group_pass(const uint8_t* group, const Activations* x, float* y, siz
       // The first half's pass streams the group from memory: every line of the block kPrefetchBlocks ahead.
       if (h == 0)
         for (size_t off = 0; off < Quant::kBlockBytes; off += 64)
-          _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchBlocks * Quant::kBlockBytes + off), _MM_HINT_T0);
+          prefetch_to_l1(b + kPrefetchBlocks * Quant::kBlockBytes + off);
       __m256i s[kTok];  // (kTok) the 8 rows' exact block sums
       Quant::template block_sums<kTok>(b, h, x, k, s);
       const __m256 d =

@@ -8,6 +8,7 @@
 // shuffles, and the weights stream as one sequence per group.
 #include <immintrin.h>
 
+#include "cpu/prefetch.h"
 #include "engine/kernels/kernel_table.h"
 #include "weights/quant/q8_0.h"
 
@@ -32,7 +33,7 @@ inline void groups_pass(const uint8_t* w, size_t group_bytes, const Activations*
       // Every line of the block kPrefetchBlocks ahead in this group's stream: measured 1.1-1.5x on the DRAM-bound
       // decode over none (the hardware prefetcher alone leaves four streams per thread short), and no better at 16.
       for (size_t off = 0; off < Quant::kBlockBytes; off += 64)
-        _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchBlocks * Quant::kBlockBytes + off), _MM_HINT_T0);
+        prefetch_to_l2(b + kPrefetchBlocks * Quant::kBlockBytes + off);
       __m512i q[8];  // q[c]: elements 4c..4c+3 of the block for the 16 rows, unsigned
       Quant::unpack(b, q);
       const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + Quant::kScalesAt)));
