@@ -8,6 +8,8 @@
 #include <mutex>
 #include <vector>
 
+#include "engine/ops/row_chunks.h"
+
 namespace edt {
 
 namespace {
@@ -80,8 +82,21 @@ void matvec_group(std::span<const MatvecTask> tasks, const float* x, void* scrat
     run_part(0, 1);
     return;
   }
+  if (tasks.size() > kMaxTaskMatrices) {
 #pragma omp parallel num_threads(n_threads)
-  run_part(static_cast<size_t>(omp_get_thread_num()), static_cast<size_t>(omp_get_num_threads()));
+    run_part(static_cast<size_t>(omp_get_thread_num()), static_cast<size_t>(omp_get_num_threads()));
+    return;
+  }
+  // Chunks balanced between the threads at run time (row_chunks.h).
+  const RowChunks chunks(tasks);
+  ChunkShares shares(chunks.count(), static_cast<size_t>(n_threads));
+#pragma omp parallel num_threads(n_threads)
+  shares.work(static_cast<size_t>(omp_get_thread_num()), [&](size_t c) {
+    size_t task, begin, rows;
+    chunks.at(c, task, begin, rows);
+    const WeightMatrix& w = *tasks[task].w;
+    w.decode(w.row(begin), w.row_bytes, xa, tasks[task].y + begin, rows, cols);
+  });
 }
 
 void use_single_threaded_blas() {

@@ -6,6 +6,8 @@
 #include <array>
 #include <cassert>
 
+#include "engine/ops/row_chunks.h"
+
 namespace edt {
 
 namespace {
@@ -61,6 +63,24 @@ void run_rows(std::span<const MatvecTask> tasks, const float* x, size_t first, s
   }
   // A few rows (decode steps) are quantized before the parallel region, as matvec_group does: quantizing them is
   // cheaper than the barrier that sharing the work would need, on a path that runs every matrix of every token.
+  // Their chunks are balanced between the threads at run time (row_chunks.h).
+  if (n <= kMaxTileTokens && !prompt && tasks.size() <= kMaxTaskMatrices) {
+    for (size_t r = 0; r < n; ++r) quantize(r);
+    const RowChunks chunks(tasks);
+    ChunkShares shares(chunks.count(), static_cast<size_t>(n_threads));
+#pragma omp parallel num_threads(n_threads)
+    shares.work(static_cast<size_t>(omp_get_thread_num()), [&](size_t c) {
+      size_t task, begin, rows;
+      chunks.at(c, task, begin, rows);
+      const WeightMatrix& w = *tasks[task].w;
+      // As run_part: without a multi-token form, blocks that stay in cache while each row of X passes.
+      const size_t step = w.decode_tokens != nullptr ? rows : std::max(kBlockRows, w.row_group);
+      for (size_t b = begin; b < begin + rows; b += step)
+        decode_tokens(w, w.row(b), xa.data(), n, tasks[task].y + first * w.rows + b, w.rows,
+                      std::min(step, begin + rows - b));
+    });
+    return;
+  }
   if (n <= kMaxTileTokens) {
     for (size_t r = 0; r < n; ++r) quantize(r);
 #pragma omp parallel num_threads(n_threads)
