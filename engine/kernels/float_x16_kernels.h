@@ -27,15 +27,21 @@ inline void groups_pass(const uint8_t* w, size_t group_bytes, const Activations*
   typename V::Reg even[kGroups][kTok], odd[kGroups][kTok];  // (kGroups, kTok) 16 rows' partial sums each
   for (int g = 0; g < kGroups; ++g)
     for (int t = 0; t < kTok; ++t) even[g][t] = odd[g][t] = V::zero();
+  // The last kPrefetchBytes of a group prefetch the head of the group kGroups on, the same stream's in the next
+  // pass (groups are contiguous: kPrefetchBytes past a group's end is the next group's head, so the jump is the
+  // kGroups - 1 groups between), so a pass does not start its streams cold.
+  const size_t tail_from = n * Elem::kGroupBytes > kPrefetchBytes ? n * Elem::kGroupBytes - kPrefetchBytes : 0;
+  const size_t next_pass = (kGroups - 1) * group_bytes;
   size_t i = 0;
   for (; i + 2 <= n; i += 2) {
+    const size_t ahead = kPrefetchBytes + (i * Elem::kGroupBytes >= tail_from ? next_pass : 0);
 #pragma GCC unroll 4
     for (int g = 0; g < kGroups; ++g) {
       const uint8_t* b = w + g * group_bytes + i * Elem::kGroupBytes;
       // Every line of the two elements kPrefetchBytes ahead in this group's stream (the four streams of a decode
       // pass are more than the hardware prefetcher keeps ahead of on its own).
       for (size_t off = 0; off < 2 * Elem::kGroupBytes; off += 64)
-        prefetch_to_l2(b + kPrefetchBytes + off);
+        prefetch_to_l2(b + ahead + off);
       const typename V::Reg w0 = Elem::load16(b), w1 = Elem::load16(b + Elem::kGroupBytes);
 #pragma GCC unroll 4
       for (int t = 0; t < kTok; ++t) {
