@@ -88,13 +88,7 @@ void matvec_group(std::span<const MatvecTask> tasks, const float* x, void* scrat
     return;
   }
   // Chunks balanced between the threads at run time (row_chunks.h).
-  const RowChunks chunks(tasks);
-  ChunkShares shares(chunks.count(), static_cast<size_t>(n_threads));
-#pragma omp parallel num_threads(n_threads)
-  shares.work(static_cast<size_t>(omp_get_thread_num()), [&](size_t c) {
-    size_t task, begin, rows;
-    chunks.at(c, task, begin, rows);
-    const WeightMatrix& w = *tasks[task].w;
+  run_balanced(tasks, n_threads, [&](size_t task, const WeightMatrix& w, size_t begin, size_t rows) {
     w.decode(w.row(begin), w.row_bytes, xa, tasks[task].y + begin, rows, cols);
   });
 }

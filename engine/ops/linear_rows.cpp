@@ -66,13 +66,7 @@ void run_rows(std::span<const MatvecTask> tasks, const float* x, size_t first, s
   // Their chunks are balanced between the threads at run time (row_chunks.h).
   if (n <= kMaxTileTokens && !prompt && tasks.size() <= kMaxTaskMatrices) {
     for (size_t r = 0; r < n; ++r) quantize(r);
-    const RowChunks chunks(tasks);
-    ChunkShares shares(chunks.count(), static_cast<size_t>(n_threads));
-#pragma omp parallel num_threads(n_threads)
-    shares.work(static_cast<size_t>(omp_get_thread_num()), [&](size_t c) {
-      size_t task, begin, rows;
-      chunks.at(c, task, begin, rows);
-      const WeightMatrix& w = *tasks[task].w;
+    run_balanced(tasks, n_threads, [&](size_t task, const WeightMatrix& w, size_t begin, size_t rows) {
       // As run_part: without a multi-token form, blocks that stay in cache while each row of X passes.
       const size_t step = w.decode_tokens != nullptr ? rows : std::max(kBlockRows, w.row_group);
       for (size_t b = begin; b < begin + rows; b += step)

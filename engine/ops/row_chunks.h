@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <span>
 
+#include <omp.h>
+
 #include "engine/ops/linear.h"
 
 namespace edt {
@@ -97,5 +99,19 @@ struct ChunkShares {
   size_t parts;
   std::array<ChunkShare, kMaxChunkShares> share;  // (parts used) one per thread
 };
+
+// The product of tasks' matrices on n_threads threads, balanced: run(task, w, begin, rows) computes rows [begin,
+// begin + rows) of task's matrix w; each call is one chunk. tasks.size() <= kMaxTaskMatrices.
+template <class Run>
+void run_balanced(std::span<const MatvecTask> tasks, int n_threads, Run&& run) {
+  const RowChunks chunks(tasks);
+  ChunkShares shares(chunks.count(), static_cast<size_t>(n_threads));
+#pragma omp parallel num_threads(n_threads)
+  shares.work(static_cast<size_t>(omp_get_thread_num()), [&](size_t c) {
+    size_t task, begin, rows;
+    chunks.at(c, task, begin, rows);
+    run(task, *tasks[task].w, begin, rows);
+  });
+}
 
 }  // namespace edt
