@@ -2,7 +2,7 @@
 // The decode products' split of a group of matrices' rows between threads, balanced at run time. Each thread owns
 // an equal share of the group's row chunks and takes them front to back; a thread whose share is done takes chunks
 // from the back of the others' shares, so the threads finish together. A static split left one thread waiting for
-// the other in 13-19% of the products' time on the Zen 4 machine (2 threads, generation at the 110M and 1.1B shapes:
+// the other in 12-20% of the products' time on the Zen 4 machine (2 threads, generation at the 110M and 1.1B shapes:
 // two cores reading the same DRAM do not stream at the same rate), bench/RESULTS.md, 2026-12-03.
 //
 // A chunk is kChunkRows rows of one matrix (or its last rows), cut at the matrix's row groups as part_begin cuts
