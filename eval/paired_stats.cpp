@@ -9,7 +9,7 @@
 namespace edt {
 namespace {
 
-double mean_of(const std::vector<double>& v) {
+double average(const std::vector<double>& v) {
   return v.empty() ? 0.0 : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
 }
 
@@ -55,7 +55,7 @@ BootstrapResult bootstrap_mean(const std::vector<double>& x, const BootstrapSpec
   Rng rng(spec.seed);
   std::vector<double> reps(spec.resamples);
   for (double& r : reps) r = resampled_mean(x, rng);
-  return summarise(mean_of(x), reps);
+  return summarise(average(x), reps);
 }
 
 BootstrapResult bootstrap_mean_difference(const std::vector<double>& a, const std::vector<double>& b,
@@ -66,7 +66,7 @@ BootstrapResult bootstrap_mean_difference(const std::vector<double>& a, const st
     const double ma = resampled_mean(a, rng);
     r = ma - resampled_mean(b, rng);
   }
-  return summarise(mean_of(a) - mean_of(b), reps);
+  return summarise(average(a) - average(b), reps);
 }
 
 std::vector<double> holm_adjust(const std::vector<double>& p) {
@@ -117,11 +117,11 @@ PairedComparison compare_at_matched_diversity(const std::vector<double>& quality
   PairedComparison c;
   std::vector<double> curve_d, curve_q;
   for (const CurveSetting& s : curve) {
-    curve_d.push_back(mean_of(*s.diversity));
-    curve_q.push_back(mean_of(*s.quality));
+    curve_d.push_back(average(*s.diversity));
+    curve_q.push_back(average(*s.quality));
   }
-  c.quality = mean_of(quality);
-  c.match = match_on_curve(curve_d, mean_of(diversity));
+  c.quality = average(quality);
+  c.match = match_on_curve(curve_d, average(diversity));
   if (!c.match.inside()) return c;
   const size_t lo = c.match.lo, hi = c.match.hi;
   const double w = c.match.weight;

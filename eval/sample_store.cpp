@@ -12,7 +12,7 @@ namespace {
 
 using nlohmann::json;
 
-const json& field(const json& j, const char* key, const std::string& where) {
+const json& sample_field(const json& j, const char* key, const std::string& where) {
   if (!j.is_object() || !j.contains(key)) throw FormatError(where + ": missing field \"" + key + "\"");
   return j[key];
 }
@@ -41,7 +41,7 @@ std::vector<float> floats_of(const json& j, const std::string& where) {
 }
 
 size_t count_of(const json& j, const char* key, const std::string& where) {
-  const json& v = field(j, key, where);
+  const json& v = sample_field(j, key, where);
   if (!v.is_number_unsigned()) throw FormatError(where + ": field \"" + key + "\" must be a non-negative integer");
   return v.get<size_t>();
 }
@@ -84,43 +84,43 @@ SampleStore parse_samples(const std::string& text, const std::string& name) {
     throw FormatError(name + ": not an edt eval samples file (field \"format\" must be \"edt-eval-samples\")");
   if (!j.contains("version") || j["version"] != 1) throw FormatError(name + ": field \"version\" must be 1");
   SampleStore st;
-  const json& model = field(j, "model", name);
+  const json& model = sample_field(j, "model", name);
   if (!model.is_string()) throw FormatError(name + ": field \"model\" must be a string");
   st.model = model.get<std::string>();
   if (j.contains("command")) {
     if (!j["command"].is_string()) throw FormatError(name + ": field \"command\" must be a string");
     st.command = j["command"].get<std::string>();
   }
-  const json& seed = field(j, "seed", name);
+  const json& seed = sample_field(j, "seed", name);
   if (!seed.is_number_unsigned()) throw FormatError(name + ": field \"seed\" must be a non-negative integer");
   st.seed = seed.get<uint64_t>();
   st.samples_per_prompt = count_of(j, "samples_per_prompt", name);
   st.generated_tokens = count_of(j, "generated_tokens", name);
   st.prompt_tokens = count_of(j, "prompt_tokens", name);
-  const json& passages = field(j, "passages", name);
+  const json& passages = sample_field(j, "passages", name);
   if (!passages.is_array()) throw FormatError(name + ": field \"passages\" must be an array");
   for (size_t i = 0; i < passages.size(); ++i) {
     const std::string where = name + ": passages[" + std::to_string(i) + "]";
     EvalPassage p;
-    p.prompt = ids_of(field(passages[i], "prompt", where), where + ".prompt");
-    p.reference = ids_of(field(passages[i], "reference", where), where + ".reference");
+    p.prompt = ids_of(sample_field(passages[i], "prompt", where), where + ".prompt");
+    p.reference = ids_of(sample_field(passages[i], "reference", where), where + ".reference");
     st.passages.push_back(std::move(p));
   }
-  const json& settings = field(j, "settings", name);
+  const json& settings = sample_field(j, "settings", name);
   if (!settings.is_array()) throw FormatError(name + ": field \"settings\" must be an array");
   for (size_t s = 0; s < settings.size(); ++s) {
     const std::string where = name + ": settings[" + std::to_string(s) + "]";
     const json& js = settings[s];
     EvalRun run;
-    const json& method = field(js, "method", where);
-    const json& label = field(js, "label", where);
-    const json& knob = field(js, "knob", where);
+    const json& method = sample_field(js, "method", where);
+    const json& label = sample_field(js, "label", where);
+    const json& knob = sample_field(js, "knob", where);
     if (!method.is_string() || !label.is_string() || !knob.is_number())
       throw FormatError(where + ": \"method\" and \"label\" must be strings, \"knob\" a number");
     run.setting.method = method.get<std::string>();
     run.setting.label = label.get<std::string>();
     run.setting.knob = knob.get<double>();
-    const json& samples = field(js, "samples", where);
+    const json& samples = sample_field(js, "samples", where);
     if (!samples.is_array() || samples.size() != st.passages.size())
       throw FormatError(where + ".samples: expected one array per passage (" + std::to_string(st.passages.size()) + ")");
     for (size_t p = 0; p < samples.size(); ++p) {
@@ -132,10 +132,10 @@ SampleStore parse_samples(const std::string& text, const std::string& name) {
         const std::string wk = wp + "[" + std::to_string(k) + "]";
         const json& t = samples[p][k];
         SampleTrace tr;
-        tr.tokens = ids_of(field(t, "tokens", wk), wk + ".tokens");
-        tr.logprob = floats_of(field(t, "logprob", wk), wk + ".logprob");
-        tr.entropy = floats_of(field(t, "entropy", wk), wk + ".entropy");
-        tr.temperature = floats_of(field(t, "temperature", wk), wk + ".temperature");
+        tr.tokens = ids_of(sample_field(t, "tokens", wk), wk + ".tokens");
+        tr.logprob = floats_of(sample_field(t, "logprob", wk), wk + ".logprob");
+        tr.entropy = floats_of(sample_field(t, "entropy", wk), wk + ".entropy");
+        tr.temperature = floats_of(sample_field(t, "temperature", wk), wk + ".temperature");
         const size_t steps = tr.logprob.size();
         if (tr.entropy.size() != steps || tr.temperature.size() != steps || steps > st.generated_tokens ||
             tr.tokens.size() > steps || steps > tr.tokens.size() + 1)

@@ -57,7 +57,6 @@ std::string error_of(const std::function<void()>& f) {
   return "";
 }
 
-std::string arch_dir(const std::string& c) { return test::data_path("arch/" + c); }
 
 TEST(ArchInput, UnknownFamiliesAreRefusedListingTheKnownOnes) {
   GgufWriter w;
@@ -66,7 +65,7 @@ TEST(ArchInput, UnknownFamiliesAreRefusedListingTheKnownOnes) {
   EXPECT_NE(gguf.find("general.architecture is 'mamba'"), std::string::npos) << gguf;
   EXPECT_NE(gguf.find("known: " + known_architectures()), std::string::npos) << gguf;
   EXPECT_EQ(known_architectures(), "llama, qwen2, phi3, gemma2, gemma");
-  const EditedFolder hf(arch_dir("qwen2"), [](json& c) { c["model_type"] = "mamba"; });
+  const EditedFolder hf(test::arch_dir("qwen2"), [](json& c) { c["model_type"] = "mamba"; });
   const std::string config = error_of([&] { test::convert_and_load(hf.path()); });
   EXPECT_NE(config.find("model_type 'mamba' is not supported (known: llama, mistral, qwen2, phi3, gemma2, gemma)"),
             std::string::npos)
@@ -75,13 +74,13 @@ TEST(ArchInput, UnknownFamiliesAreRefusedListingTheKnownOnes) {
 
 TEST(ArchInput, FusedTensorWhoseRowsDoNotSplitIsRefused) {
   // One KV head instead of two: [q | k | v] would be 64 + 16 + 16 rows, the tensor has 128.
-  const EditedFolder hf(arch_dir("phi3"), [](json& c) { c["num_key_value_heads"] = 1; });
+  const EditedFolder hf(test::arch_dir("phi3"), [](json& c) { c["num_key_value_heads"] = 1; });
   const std::string from_hf = error_of([&] { test::convert_and_load(hf.path()); });
   EXPECT_NE(from_hf.find("fused tensor 'model.layers.0.self_attn.qkv_proj.weight' has 128 rows, which do not split "
                          "into q + k + v = 96 rows"),
             std::string::npos)
       << from_hf;
-  Conversion c = convert_checkpoint(arch_dir("phi3"), {});
+  Conversion c = convert_checkpoint(test::arch_dir("phi3"), {});
   c.writer.set_u32("phi3.attention.head_count_kv", 1);
   const std::string from_gguf = error_of([&] { Model::from_bytes(c.writer.write_to_memory(), "phi3.gguf"); });
   EXPECT_NE(from_gguf.find("fused tensor 'blk.0.attn_qkv.weight' has 128 rows, which do not split into q, k and v "
@@ -92,41 +91,41 @@ TEST(ArchInput, FusedTensorWhoseRowsDoNotSplitIsRefused) {
 
 TEST(ArchInput, Gemma2AttentionScaleThatAGgufCannotCarryIsRefused) {
   // HF: query_pre_attn_scalar 12 follows neither of llama.cpp's rules for 26 layers.
-  const EditedFolder hf(arch_dir("gemma2-26l"), [](json& c) { c["query_pre_attn_scalar"] = 12; });
+  const EditedFolder hf(test::arch_dir("gemma2-26l"), [](json& c) { c["query_pre_attn_scalar"] = 12; });
   const std::string from_hf = error_of([&] { test::convert_and_load(hf.path()); });
   EXPECT_NE(from_hf.find("query_pre_attn_scalar gives attention scale"), std::string::npos) << from_hf;
   EXPECT_NE(from_hf.find("cannot be written as a GGUF"), std::string::npos) << from_hf;
   // GGUF: 44 layers is neither 26, 42 nor 46, so the scale cannot be known.
-  Conversion c = convert_checkpoint(arch_dir("gemma2"), {});
+  Conversion c = convert_checkpoint(test::arch_dir("gemma2"), {});
   c.writer.set_u32("gemma2.block_count", 44);
   const std::string from_gguf = error_of([&] { Model::from_bytes(c.writer.write_to_memory(), "gemma2.gguf"); });
   EXPECT_NE(from_gguf.find("holds no attention scale"), std::string::npos) << from_gguf;
   EXPECT_NE(from_gguf.find("this one has 44 layers"), std::string::npos) << from_gguf;
   // And the HF folder must say it.
-  const EditedFolder missing(arch_dir("gemma2"), [](json& c) { c.erase("query_pre_attn_scalar"); });
+  const EditedFolder missing(test::arch_dir("gemma2"), [](json& c) { c.erase("query_pre_attn_scalar"); });
   EXPECT_NE(error_of([&] { test::convert_and_load(missing.path()); }).find("'query_pre_attn_scalar' is missing"),
             std::string::npos);
 }
 
 TEST(ArchInput, UnsupportedVariantsAreRefusedByName) {
-  const EditedFolder longrope(arch_dir("phi3"), [](json& c) {
+  const EditedFolder longrope(test::arch_dir("phi3"), [](json& c) {
     c["rope_scaling"] = {{"type", "longrope"}, {"long_factor", {1.0}}, {"short_factor", {1.0}}};
   });
   EXPECT_NE(error_of([&] { test::convert_and_load(longrope.path()); }).find("LongRoPE"), std::string::npos);
-  Conversion c = convert_checkpoint(arch_dir("phi3"), {});
+  Conversion c = convert_checkpoint(test::arch_dir("phi3"), {});
   c.writer.add_tensor("rope_factors_long.weight", GgmlType::F32, {8}, [](uint8_t* dst) { std::memset(dst, 0, 32); });
   EXPECT_NE(error_of([&] { Model::from_bytes(c.writer.write_to_memory(), "phi3.gguf"); })
                 .find("tensor 'rope_factors_long.weight' (Phi-3 LongRoPE, the 128k variants) is not supported"),
             std::string::npos);
-  const EditedFolder qwen_window(arch_dir("qwen2"), [](json& c) { c["use_sliding_window"] = true; });
+  const EditedFolder qwen_window(test::arch_dir("qwen2"), [](json& c) { c["use_sliding_window"] = true; });
   EXPECT_NE(error_of([&] { test::convert_and_load(qwen_window.path()); }).find("use_sliding_window = true"),
             std::string::npos);
-  const EditedFolder odd_layers(arch_dir("gemma2-26l"), [](json& c) {
+  const EditedFolder odd_layers(test::arch_dir("gemma2-26l"), [](json& c) {
     c["layer_types"] = json::array();
     for (int l = 0; l < 26; ++l) c["layer_types"].push_back(l % 2 ? "sliding_attention" : "full_attention");
   });
   EXPECT_NE(error_of([&] { test::convert_and_load(odd_layers.path()); }).find("layer_types[0]"), std::string::npos);
-  const EditedFolder erf(arch_dir("gemma2"), [](json& c) { c["hidden_activation"] = "gelu"; });
+  const EditedFolder erf(test::arch_dir("gemma2"), [](json& c) { c["hidden_activation"] = "gelu"; });
   EXPECT_NE(error_of([&] { test::convert_and_load(erf.path()); }).find("hidden_activation \"gelu\" is not supported"),
             std::string::npos);
 }
@@ -265,7 +264,7 @@ std::vector<double> gemma_v1_reference(const std::string& dir, const ModelHParam
 }
 
 TEST(ArchInput, GemmaV1RowMatchesAPlainForwardPass) {
-  const EditedFolder v1(arch_dir("gemma2-26l"), [](json& c) {
+  const EditedFolder v1(test::arch_dir("gemma2-26l"), [](json& c) {
     c["model_type"] = "gemma";
     c["architectures"] = {"GemmaForCausalLM"};
     for (const char* k : {"attn_logit_softcapping", "final_logit_softcapping", "query_pre_attn_scalar",
@@ -281,7 +280,7 @@ TEST(ArchInput, GemmaV1RowMatchesAPlainForwardPass) {
   EXPECT_EQ(f.find_tensor("output.weight"), nullptr);
   EXPECT_EQ(f.find_tensor("blk.0.post_attention_norm.weight"), nullptr);
   const auto model = Model::from_bytes(bytes, "gemma");
-  const auto all = read_npy(arch_dir("gemma2-26l") + "/ref_input_ids.npy").ints;
+  const auto all = read_npy(test::arch_dir("gemma2-26l") + "/ref_input_ids.npy").ints;
   const std::vector<int32_t> ids(all.begin(), all.begin() + 12);
   const auto want64 = gemma_v1_reference(v1.path(), model->hparams(), ids);
   const std::vector<float> want(want64.begin(), want64.end());

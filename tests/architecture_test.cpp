@@ -32,8 +32,7 @@ namespace fs = std::filesystem;
 
 constexpr double kLogitTolerance = 1e-4;
 
-std::string arch_dir(const std::string& c) { return test::data_path("arch/" + c); }
-std::string arch_gguf(const std::string& c) { return arch_dir(c) + "/" + c + "-llamacpp-f32.gguf"; }
+std::string arch_gguf(const std::string& c) { return test::arch_dir(c) + "/" + c + "-llamacpp-f32.gguf"; }
 
 std::vector<int32_t> ids_of(const std::string& path) {
   const auto v = read_npy(path).ints;
@@ -79,15 +78,15 @@ std::vector<int32_t> greedy(const std::shared_ptr<const Model>& model, const std
 
 // Relative L2 of the whole (40, vocab) logits against the reference.
 double logits_error(const std::shared_ptr<const Model>& model, const std::string& c) {
-  const auto ids = ids_of(arch_dir(c) + "/ref_input_ids.npy");
-  const auto ref = read_npy(arch_dir(c) + "/ref_logits.npy");
+  const auto ids = ids_of(test::arch_dir(c) + "/ref_input_ids.npy");
+  const auto ref = read_npy(test::arch_dir(c) + "/ref_logits.npy");
   const auto got = all_logits(model, ids);
   return test::rel_l2(got.prefill.data(), ref.f32.data(), ref.f32.size());
 }
 
 void expect_matches_reference(const std::shared_ptr<const Model>& model, const std::string& c) {
-  const auto ids = ids_of(arch_dir(c) + "/ref_input_ids.npy");
-  const auto ref = read_npy(arch_dir(c) + "/ref_logits.npy");
+  const auto ids = ids_of(test::arch_dir(c) + "/ref_input_ids.npy");
+  const auto ref = read_npy(test::arch_dir(c) + "/ref_logits.npy");
   const size_t vocab = model->hparams().n_vocab;
   ASSERT_EQ(ref.shape, (std::vector<uint64_t>{ids.size(), vocab}));
   const auto got = all_logits(model, ids);
@@ -100,7 +99,7 @@ void expect_matches_reference(const std::shared_ptr<const Model>& model, const s
     worst = std::max({worst, p, d});
   }
   std::printf("  %-10s worst rel L2 over 40 positions, prefill and decode: %.2e\n", c.c_str(), worst);
-  const auto want = ids_of(arch_dir(c) + "/ref_greedy_ids.npy");
+  const auto want = ids_of(test::arch_dir(c) + "/ref_greedy_ids.npy");
   const std::vector<int32_t> prompt(want.begin(), want.begin() + 8);
   EXPECT_EQ(greedy(model, prompt, want.size() - 8, 1), want) << c;
   EXPECT_EQ(greedy(model, prompt, want.size() - 8, 2), want) << c << " (2 threads)";
@@ -110,7 +109,7 @@ void expect_matches_reference(const std::shared_ptr<const Model>& model, const s
 std::string v5_folder(const std::string& c) {
   const fs::path tmp = fs::temp_directory_path() / ("edt_arch_v5_" + c + "_" + std::to_string(::getpid()));
   fs::create_directories(tmp);
-  for (const auto& e : fs::directory_iterator(arch_dir(c))) {
+  for (const auto& e : fs::directory_iterator(test::arch_dir(c))) {
     const std::string name = e.path().filename().string();
     if (name == "config.json" || name.ends_with(".gguf") || name.ends_with(".npy")) continue;
     fs::copy_file(e.path(), tmp / (name == "config.transformers-v5.json" ? "config.json" : name),
@@ -122,7 +121,7 @@ std::string v5_folder(const std::string& c) {
 class ArchCase : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(ArchCase, HfFolderMatchesReferenceWithBothConfigSpellings) {
-  expect_matches_reference(test::convert_and_load(arch_dir(GetParam())), GetParam());
+  expect_matches_reference(test::convert_and_load(test::arch_dir(GetParam())), GetParam());
   const std::string v5 = v5_folder(GetParam());
   const auto model = test::convert_and_load(v5);
   fs::remove_all(v5);
@@ -141,7 +140,7 @@ TEST_P(ArchCase, LlamaCppGgufMatchesReference) {
 TEST_P(ArchCase, ConvertWritesLlamaCppsFile) {
   ConvertOptions opt;
   opt.out_type = GgmlType::F32;
-  const auto ours_bytes = convert_checkpoint(arch_dir(GetParam()), opt).writer.write_to_memory();
+  const auto ours_bytes = convert_checkpoint(test::arch_dir(GetParam()), opt).writer.write_to_memory();
   const GgufFile ours = parse_gguf(ours_bytes, "converted");
   const MappedFile file(arch_gguf(GetParam()));
   const GgufFile theirs = parse_gguf(file.bytes(), "llama.cpp");
@@ -171,7 +170,7 @@ TEST_P(ArchCase, ConvertWritesLlamaCppsFile) {
 // Phi-3's chat tokens come from tokenizer_config.json's added_tokens_decoder, as in llama.cpp's file (llama.cpp needs
 // <|endoftext|> in a Phi-3 vocabulary to load it); the padding rows are "[PADn]" in both.
 TEST(ArchConvert, Phi3AddedTokensAreInTheVocabulary) {
-  const auto ours_bytes = convert_checkpoint(arch_dir("phi3"), {}).writer.write_to_memory();
+  const auto ours_bytes = convert_checkpoint(test::arch_dir("phi3"), {}).writer.write_to_memory();
   const GgufFile ours = parse_gguf(ours_bytes, "converted");
   const MappedFile file(arch_gguf("phi3"));
   const GgufFile theirs = parse_gguf(file.bytes(), "llama.cpp");
@@ -218,8 +217,8 @@ TEST(ArchConventions, Gemma2AttentionScaleBranchesByLayerCount) {
   hp.attn_scale = 1.0f / std::sqrt(8.0f);
   EXPECT_GT(logits_error(Model::variant(m26, m26->architecture(), hp), "gemma2-26l"), 0.1);
   // The HF folder's query_pre_attn_scalar agrees with the rule in both.
-  EXPECT_FLOAT_EQ(read_hf_config(arch_dir("gemma2") + "/config.json").attn_scale, m46->hparams().attn_scale);
-  EXPECT_FLOAT_EQ(read_hf_config(arch_dir("gemma2-26l") + "/config.json").attn_scale, m26->hparams().attn_scale);
+  EXPECT_FLOAT_EQ(read_hf_config(test::arch_dir("gemma2") + "/config.json").attn_scale, m46->hparams().attn_scale);
+  EXPECT_FLOAT_EQ(read_hf_config(test::arch_dir("gemma2-26l") + "/config.json").attn_scale, m26->hparams().attn_scale);
 }
 
 TEST(ArchConventions, Gemma2SoftcapsAreAppliedAfterScalingAndOnTheLogits) {
@@ -272,7 +271,7 @@ TEST(ArchConventions, GemmaNormOffsetIsFoldedOnceIntoTheFile) {
   const MappedFile file(arch_gguf("gemma2"));
   const std::vector<uint8_t> original(file.bytes().begin(), file.bytes().end());
   const GgufFile parsed = parse_gguf(original, "gemma2");
-  const auto ckpt = SafetensorsCheckpoint::open(arch_dir("gemma2"));
+  const auto ckpt = SafetensorsCheckpoint::open(test::arch_dir("gemma2"));
   const Architecture& arch = architecture("gemma2", "test");
   ASSERT_EQ(arch.norm_offset, 1.0f);
   // The file's norms are the checkpoint's w + 1.

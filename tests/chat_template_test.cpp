@@ -16,13 +16,6 @@
 namespace edt {
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 struct GoldenSet {
   std::map<std::string, nlohmann::json> templates;       // name -> index entry
   std::map<std::string, nlohmann::json> conversations;   // id -> messages
@@ -32,9 +25,9 @@ struct GoldenSet {
 const GoldenSet& goldens() {
   static const GoldenSet set = [] {
     GoldenSet g;
-    const auto index = nlohmann::json::parse(read_file(test::data_path("chat/templates/index.json")));
+    const auto index = nlohmann::json::parse(test::read_file(test::data_path("chat/templates/index.json")));
     for (const auto& t : index["templates"]) g.templates[t["name"].get<std::string>()] = t;
-    const auto conv = nlohmann::json::parse(read_file(test::data_path("chat/conversations.json")));
+    const auto conv = nlohmann::json::parse(test::read_file(test::data_path("chat/conversations.json")));
     for (const auto& c : conv["conversations"]) g.conversations[c["id"].get<std::string>()] = c["messages"];
     std::ifstream in(test::data_path("chat/goldens.jsonl"));
     for (std::string line; std::getline(in, line);)
@@ -58,7 +51,7 @@ TEST(ChatTemplateGoldens, EveryLineRendersExactly) {
   ASSERT_EQ(g.lines.size(), 510u);
   std::map<std::string, ChatTemplate> parsed;
   for (const auto& [name, entry] : g.templates)
-    parsed.emplace(name, ChatTemplate(read_file(test::data_path("chat/" + entry["file"].get<std::string>()))));
+    parsed.emplace(name, ChatTemplate(test::read_file(test::data_path("chat/" + entry["file"].get<std::string>()))));
   ASSERT_EQ(parsed.size(), 15u);
   size_t rendered = 0, raised = 0, jinja_errors = 0;
   for (const auto& line : g.lines) {

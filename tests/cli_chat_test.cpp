@@ -27,13 +27,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 void write_file(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
 
 // Single-quoted for the shell.
@@ -60,8 +53,8 @@ class CliChat : public ::testing::Test {
 std::string CliChat::model_;
 
 TEST_F(CliChat, TemplateGoldensByteForByte) {
-  const auto index = nlohmann::json::parse(read_file(test::data_path("chat/templates/index.json")));
-  const auto convs = nlohmann::ordered_json::parse(read_file(test::data_path("chat/conversations.json")));
+  const auto index = nlohmann::json::parse(test::read_file(test::data_path("chat/templates/index.json")));
+  const auto convs = nlohmann::ordered_json::parse(test::read_file(test::data_path("chat/conversations.json")));
   std::map<std::string, nlohmann::json> templates;
   for (const auto& t : index["templates"]) templates[t["name"]] = t;
   std::map<std::string, nlohmann::ordered_json> messages;
@@ -140,7 +133,7 @@ TEST_F(CliChat, BadTemplatesAndFlagsGiveOneLineErrors) {
 // A Hugging Face folder with a chat template (the demo's files plus a tokenizer_config.json that has one, or a
 // chat_template.jinja file) converts to a GGUF that carries it; inspect shows it; template and chat use it.
 TEST_F(CliChat, ConvertCarriesTheChatTemplate) {
-  const std::string chat_template = read_file(test::data_path("chat/templates/smollm2-135m-instruct.jinja"));
+  const std::string chat_template = test::read_file(test::data_path("chat/templates/smollm2-135m-instruct.jinja"));
   for (const bool as_file : {false, true}) {
     SCOPED_TRACE(as_file ? "chat_template.jinja" : "tokenizer_config.json");
     const fs::path dir = temp_path(as_file ? "hf_file" : "hf_config");
@@ -148,7 +141,7 @@ TEST_F(CliChat, ConvertCarriesTheChatTemplate) {
     fs::create_directories(dir);
     for (const auto& e : fs::directory_iterator(test::models_path("prose-15m")))
       if (e.path().filename() != "tokenizer_config.json") fs::create_symlink(fs::absolute(e.path()), dir / e.path().filename());
-    auto config = nlohmann::json::parse(read_file(test::models_path("prose-15m/tokenizer_config.json")));
+    auto config = nlohmann::json::parse(test::read_file(test::models_path("prose-15m/tokenizer_config.json")));
     if (as_file) write_file((dir / "chat_template.jinja").string(), chat_template);
     else config["chat_template"] = chat_template;
     write_file((dir / "tokenizer_config.json").string(), config.dump());
@@ -226,7 +219,7 @@ struct Child {
     int status = 0;
     ::waitpid(pid, &status, 0);
     ::close(out);
-    err_text = read_file(err_path);
+    err_text = test::read_file(err_path);
     fs::remove(err_path);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }

@@ -50,13 +50,6 @@ std::string case_name(const testing::TestParamInfo<Case>& info) {
   return std::string(kernels_name(*info.param.kernels)) + "_" + isa_name(info.param.isa);
 }
 
-std::vector<uint8_t> quantized_rows(GgmlType type, const std::vector<float>& values, size_t rows, size_t cols) {
-  const size_t rb = *ggml_row_bytes(type, cols);
-  std::vector<uint8_t> out(rows * rb);
-  for (size_t r = 0; r < rows; ++r) quantize_row(type, &values[r * cols], &out[r * rb], cols);
-  return out;
-}
-
 // What the row's kernels read: the stored rows, repacked group by group for a repacked layout's row.
 std::vector<uint8_t> kernel_bytes(const TypeKernels& k, std::vector<uint8_t> stored, size_t rows, size_t n) {
   const size_t rb = stored.size() / rows;
@@ -119,7 +112,7 @@ TEST_P(KernelTable, DecodeMatchesReferenceWithinStatedTolerance) {
     }
     for (size_t rows : row_counts(k, {1, 3, 4, 5, 9})) {
       const auto wv = test::random_floats(rows * n, static_cast<uint32_t>(n * rows) + 1);
-      const auto bytes = quantized_rows(type, wv, rows, n);
+      const auto bytes = test::quantized_rows(type, wv, rows, n);
       const size_t rb = bytes.size() / rows;
       std::vector<float> got(rows + 1, -7.0f);  // one past the end must stay untouched
       decode(kernel_bytes(k, bytes, rows, n).data(), rb, xa, got.data(), rows, n);
@@ -144,7 +137,7 @@ TEST_P(KernelTable, DequantizeEqualsReferenceBitForBit) {
   if (k.row_group > 1) {  // a repacked layout: each lane of a group against its stored row
     for (size_t n : widths(ggml_traits(k.type).block_elems)) {
       const auto values = test::random_floats(k.row_group * n, static_cast<uint32_t>(n) + 3);
-      const auto stored = quantized_rows(k.type, values, k.row_group, n);
+      const auto stored = test::quantized_rows(k.type, values, k.row_group, n);
       const auto group = kernel_bytes(k, stored, k.row_group, n);
       const size_t rb = stored.size() / k.row_group;
       for (size_t lane = 0; lane < k.row_group; ++lane) {
@@ -160,7 +153,7 @@ TEST_P(KernelTable, DequantizeEqualsReferenceBitForBit) {
   const DequantizeRowKernel dequant = dequantize_kernel(k, GetParam().isa);
   for (size_t n : widths(ggml_traits(k.type).block_elems)) {
     const auto values = test::random_floats(n, static_cast<uint32_t>(n) + 3);
-    const auto row = quantized_rows(k.type, values, 1, n);
+    const auto row = test::quantized_rows(k.type, values, 1, n);
     std::vector<float> ref(n), got(n + 1, -7.0f);
     dequantize_row(k.type, row.data(), ref.data(), n);
     dequant(row.data(), got.data(), n);
@@ -200,7 +193,7 @@ TEST_P(KernelTableTokens, DecodeTokensEqualsDecodePerTokenBitForBit) {
     }
     for (size_t rows : row_counts(k, {1, 3, 4, 7, 9})) {
       const auto wv = test::random_floats(rows * n, static_cast<uint32_t>(n * rows) + 5);
-      const auto w = kernel_bytes(k, quantized_rows(k.type, wv, rows, n), rows, n);
+      const auto w = kernel_bytes(k, test::quantized_rows(k.type, wv, rows, n), rows, n);
       const size_t rb = w.size() / rows, stride = rows + 2;  // a stride wider than rows: the gap stays untouched
       for (size_t tokens = 1; tokens <= kMaxTileTokens; ++tokens) {
         std::vector<float> got(tokens * stride, -7.0f), want(rows);
@@ -252,7 +245,7 @@ TEST_P(KernelTablePrompt, PromptEqualsDecodeWithinFloatRounding) {
     std::vector<Activations> xa_reversed(xa.rbegin(), xa.rend());
     for (size_t rows : row_counts(k, {8, 13, 16, 21, 37})) {
       const auto wv = test::random_floats(rows * n, static_cast<uint32_t>(n * rows) + 9);
-      const auto stored = quantized_rows(k.type, wv, rows, n);
+      const auto stored = test::quantized_rows(k.type, wv, rows, n);
       const auto w = kernel_bytes(k, stored, rows, n);
       const size_t rb = w.size() / rows, stride = rows + 3;
       std::vector<float> wf(rows * n);  // (rows, n) the dequantized weights
@@ -324,7 +317,7 @@ TEST(KernelTableGroup, MixedTypesShareOneQuantizedInput) {
   std::vector<WeightMatrix> mats;
   const std::vector<size_t> rows = {37, 64, 21};
   for (size_t m = 0; m < types.size(); ++m)
-    bytes.push_back(quantized_rows(types[m], test::random_floats(rows[m] * cols, 40 + static_cast<uint32_t>(m)), rows[m], cols));
+    bytes.push_back(test::quantized_rows(types[m], test::random_floats(rows[m] * cols, 40 + static_cast<uint32_t>(m)), rows[m], cols));
   for (size_t m = 0; m < types.size(); ++m) mats.push_back(bind_weight_matrix(types[m], bytes[m].data(), rows[m], cols, process_isa()));
   const auto x = test::random_floats(cols, 77);
   std::vector<std::vector<float>> grouped(types.size()), alone(types.size());

@@ -17,13 +17,6 @@
 namespace edt {
 namespace {
 
-std::vector<uint8_t> quantized_rows(GgmlType type, const std::vector<float>& values, size_t rows, size_t cols) {
-  const size_t rb = *ggml_row_bytes(type, cols);
-  std::vector<uint8_t> out(rows * rb);
-  for (size_t r = 0; r < rows; ++r) quantize_row(type, &values[r * cols], &out[r * rb], cols);
-  return out;
-}
-
 // The per-row kernels are tested per type and level in kernel_table_test.cpp; this is the matrix product around
 // them (threads, GEMM blocks), for every type of the table.
 TEST(Linear, MatvecAndGemmMatchReference) {
@@ -34,7 +27,7 @@ TEST(Linear, MatvecAndGemmMatchReference) {
     const size_t rows = 300;  // > one GEMM block, not a multiple of it
     const size_t cols = ggml_traits(type).block_elems <= 32 ? 96 : 512;
     const auto values = test::random_floats(rows * cols, 5);
-    const auto bytes = quantized_rows(type, values, rows, cols);
+    const auto bytes = test::quantized_rows(type, values, rows, cols);
     const WeightMatrix w = bind_weight_matrix(type, bytes.data(), rows, cols, process_isa());
     for (size_t n : {1u, 3u, 17u}) {
       const auto x = test::random_floats(n * cols, 9);

@@ -41,13 +41,12 @@ struct KquantFile {
   double decode_tolerance;
 };
 
-const std::vector<KquantFile> kFiles = {
+const std::vector<KquantFile> kKquantFiles = {
     {"kshape-Q4_K_M", 6e-2},    {"kshape-Q2_K", 6e-2},      {"kshape-Q3_K_M", 6e-2},    {"kshape-IQ4_XS", 6e-2},
     {"kshape-Q4_0", 6e-2},      {"prose-15m-Q4_K_M", 3e-2}, {"prose-15m-Q2_K", 3e-2},   {"prose-15m-Q3_K_M", 3e-2},
     {"prose-15m-Q4_1", 3e-2},
 };
 
-std::string kquant_path(const std::string& name) { return test::data_path("interop/kquant/" + name); }
 
 // Every matrix of the model runs a prompt through the decode kernels' multi-token form (see linear_rows).
 bool prompt_runs_decode_kernels(const Model& model) {
@@ -63,11 +62,11 @@ class KquantModel : public ::testing::TestWithParam<KquantFile> {};
 
 TEST_P(KquantModel, PrefillAndDecodeMatchFloat64ReferenceAtEveryLevel) {
   const KquantFile& f = GetParam();
-  const auto ids_npy = read_npy(kquant_path(f.name + ".ref_ids.npy"));
+  const auto ids_npy = read_npy(test::kquant_path(f.name + ".ref_ids.npy"));
   const std::vector<int32_t> ids(ids_npy.ints.begin(), ids_npy.ints.end());
-  const auto ref = read_npy(kquant_path(f.name + ".ref_logits.npy"));
+  const auto ref = read_npy(test::kquant_path(f.name + ".ref_logits.npy"));
   for (Isa isa : {process_isa()}) {
-    auto model = Model::load(kquant_path(f.name + ".gguf"), isa);
+    auto model = Model::load(test::kquant_path(f.name + ".gguf"), isa);
     const size_t vocab = model->hparams().n_vocab;
     ASSERT_EQ(ref.f32.size(), ids.size() * vocab);
     std::vector<float> logits(ids.size() * vocab);  // (n_tokens, vocab)
@@ -105,7 +104,7 @@ TEST_P(KquantModel, PrefillAndDecodeMatchFloat64ReferenceAtEveryLevel) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(LlamaQuantizeFiles, KquantModel, ::testing::ValuesIn(kFiles), [](const auto& info) {
+INSTANTIATE_TEST_SUITE_P(LlamaQuantizeFiles, KquantModel, ::testing::ValuesIn(kKquantFiles), [](const auto& info) {
   std::string s = info.param.name;
   for (char& c : s)
     if (c == '-') c = '_';

@@ -23,25 +23,24 @@ namespace {
 
 constexpr double kDequantizedLogitTolerance = 2e-5;
 
-std::string kquant_path(const std::string& name) { return test::data_path("interop/kquant/" + name); }
 
 // Every llama-quantize file vendored for the tests; together they hold every type we read.
-const std::vector<std::string> kFiles = {"kshape-Q4_K_M",    "kshape-Q2_K",    "kshape-Q3_K_M",    "kshape-IQ4_XS",
+const std::vector<std::string> kLlamaQuantizeFiles = {"kshape-Q4_K_M",    "kshape-Q2_K",    "kshape-Q3_K_M",    "kshape-IQ4_XS",
                                          "prose-15m-Q4_K_M", "prose-15m-Q2_K", "prose-15m-Q3_K_M", "prose-15m-Q4_1"};
 
 class LlamaQuantizeFile : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(LlamaQuantizeFile, DequantizedForwardMatchesFloat64Reference) {
   const std::string name = GetParam();
-  MappedFile mapped(kquant_path(name + ".gguf"));
+  MappedFile mapped(test::kquant_path(name + ".gguf"));
   const GgufFile file = parse_gguf(mapped.bytes(), name);
   for (const GgufTensorInfo& t : file.tensors) {
     ASSERT_TRUE(ggml_type_readable(t.type)) << t.name << " " << ggml_type_name(static_cast<uint32_t>(t.type));
   }
   auto model = Model::from_bytes(dequantize_gguf_to_f32(file).write_to_memory(), name);
-  const auto ids_npy = read_npy(kquant_path(name + ".ref_ids.npy"));
+  const auto ids_npy = read_npy(test::kquant_path(name + ".ref_ids.npy"));
   const std::vector<int32_t> ids(ids_npy.ints.begin(), ids_npy.ints.end());
-  const auto ref = read_npy(kquant_path(name + ".ref_logits.npy"));
+  const auto ref = read_npy(test::kquant_path(name + ".ref_logits.npy"));
   const size_t vocab = model->hparams().n_vocab;
   ASSERT_EQ(ref.f32.size(), ids.size() * vocab);
   std::vector<float> logits(ids.size() * vocab);  // (n_tokens, vocab)
@@ -53,7 +52,7 @@ TEST_P(LlamaQuantizeFile, DequantizedForwardMatchesFloat64Reference) {
   RecordProperty("worst_rel_l2", std::to_string(worst));
 }
 
-INSTANTIATE_TEST_SUITE_P(QuantFormats, LlamaQuantizeFile, ::testing::ValuesIn(kFiles), [](const auto& info) {
+INSTANTIATE_TEST_SUITE_P(QuantFormats, LlamaQuantizeFile, ::testing::ValuesIn(kLlamaQuantizeFiles), [](const auto& info) {
   std::string s = info.param;
   for (char& c : s)
     if (c == '-') c = '_';

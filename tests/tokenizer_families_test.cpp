@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/test_jsonl.h"
 #include "tests/test_util.h"
 #include "tokenizer/pretokenizers.h"
 #include "tokenizer/tokenizer.h"
@@ -22,13 +23,6 @@ namespace {
 
 using nlohmann::json;
 
-std::vector<json> read_jsonl(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<json> out;
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) out.push_back(json::parse(line));
-  return out;
-}
 
 std::unique_ptr<Tokenizer> through_gguf(const VocabData& v) {
   GgufWriter w;
@@ -39,7 +33,7 @@ std::unique_ptr<Tokenizer> through_gguf(const VocabData& v) {
 
 // Encodes every golden line; returns how many match, failing the test on each that does not when expect_all.
 size_t golden_exact(const Tokenizer& t, const std::string& file, bool expect_all) {
-  const auto lines = read_jsonl(file);
+  const auto lines = test::read_jsonl(file);
   EXPECT_GT(lines.size(), 5u) << file;
   EncodeOptions opt;
   opt.parse_special = true;
@@ -65,7 +59,7 @@ TEST(Qwen2Tokenizer, VocabJsonAndMergesTxtMatchEveryGolden) {
   EXPECT_EQ(t->n_vocab(), 151646u);  // 151,643 pieces + 3 added tokens
   EXPECT_EQ(t->eos_id(), 151645);
   const std::string dir = test::data_path("tokenizers/qwen2/");
-  const auto lines = read_jsonl(dir + "golden.jsonl");
+  const auto lines = test::read_jsonl(dir + "golden.jsonl");
   EXPECT_EQ(golden_exact(*t, dir + "golden.jsonl", true), lines.size());
   EXPECT_EQ(golden_exact(*through_gguf(t->vocab()), dir + "golden.jsonl", false), lines.size());
   EXPECT_EQ(golden_exact(*t, dir + "golden_special.jsonl", true), 8u);
@@ -134,14 +128,14 @@ TEST(Qwen2Tokenizer, TokenizerJsonWithStringMergesGivesTheSameIds) {
   std::filesystem::remove_all(tmp);
   EXPECT_EQ(t->vocab().pre, "qwen2");
   EXPECT_EQ(t->vocab().nfc, true);
-  EXPECT_EQ(golden_exact(*t, dir + "golden.jsonl", true), read_jsonl(dir + "golden.jsonl").size());
+  EXPECT_EQ(golden_exact(*t, dir + "golden.jsonl", true), test::read_jsonl(dir + "golden.jsonl").size());
 }
 
 // Each convention breaks the goldens when flipped: without NFC, or with GPT-2's regex. (Llama-3's \p{N}{1,3} in
 // place of \p{N} gives the same ids here: no token of this vocabulary holds two digits, so no merge could join them.)
 TEST(Qwen2Tokenizer, WrongNormalizerOrDigitRuleFailsGoldens) {
   const std::string golden = test::data_path("tokenizers/qwen2/golden.jsonl");
-  const size_t n = read_jsonl(golden).size();
+  const size_t n = test::read_jsonl(golden).size();
   VocabData v = qwen2()->vocab();
   v.nfc = false;
   EXPECT_LT(golden_exact(*Tokenizer::from_vocab(v), golden, false), n);
@@ -155,10 +149,10 @@ TEST(SmolLmTokenizer, DigitsThenGpt2RegexMatchesEveryGolden) {
   const auto t = Tokenizer::from_path(dir + "tokenizer.json");
   EXPECT_EQ(t->vocab().pre, "smollm");
   EXPECT_EQ(t->vocab().nfc, false);
-  const size_t n = read_jsonl(dir + "golden.jsonl").size();
+  const size_t n = test::read_jsonl(dir + "golden.jsonl").size();
   EXPECT_EQ(golden_exact(*t, dir + "golden.jsonl", true), n);
   EXPECT_EQ(golden_exact(*through_gguf(t->vocab()), dir + "golden.jsonl", false), n);
-  EXPECT_EQ(golden_exact(*t, dir + "golden_special.jsonl", true), read_jsonl(dir + "golden_special.jsonl").size());
+  EXPECT_EQ(golden_exact(*t, dir + "golden_special.jsonl", true), test::read_jsonl(dir + "golden_special.jsonl").size());
   // GPT-2's regex alone keeps digit runs together: the goldens say otherwise.
   VocabData v = t->vocab();
   v.pre = "gpt-2";

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/test_jsonl.h"
 #include "tests/test_util.h"
 #include "tokenizer/tokenizer.h"
 #include "weights/error.h"
@@ -19,13 +20,6 @@ namespace {
 
 using nlohmann::json;
 
-std::vector<json> read_jsonl(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<json> out;
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) out.push_back(json::parse(line));
-  return out;
-}
 
 // The tokenizer as the engine sees it after `edt convert`: written into a GGUF and read back.
 std::unique_ptr<Tokenizer> through_gguf(const Tokenizer& t) {
@@ -47,7 +41,7 @@ TEST_P(Golden, EveryLineExactThroughBothLoadingPaths) {
   const GoldenCase& c = GetParam();
   const auto source = Tokenizer::from_path(test::data_path(std::string("tokenizers/") + c.dir + "/" + c.file));
   const auto gguf = through_gguf(*source);
-  const auto lines = read_jsonl(test::data_path(std::string("tokenizers/") + c.dir + "/golden.jsonl"));
+  const auto lines = test::read_jsonl(test::data_path(std::string("tokenizers/") + c.dir + "/golden.jsonl"));
   ASSERT_GT(lines.size(), 100u);
   EncodeOptions opt;
   opt.parse_special = c.parse_special;

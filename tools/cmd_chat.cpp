@@ -20,16 +20,16 @@
 namespace edt {
 namespace {
 
-std::atomic<bool> g_interrupt{false};
-std::atomic<bool> g_generating{false};
+std::atomic<bool> g_chat_interrupt{false};
+std::atomic<bool> g_chat_generating{false};
 
 extern "C" void on_chat_sigint(int) {
-  if (!g_generating.load()) {  // at the prompt: leave, as a shell does
+  if (!g_chat_generating.load()) {  // at the prompt: leave, as a shell does
     const char nl = '\n';
     (void)!::write(STDERR_FILENO, &nl, 1);
     std::_Exit(130);
   }
-  g_interrupt = true;
+  g_chat_interrupt = true;
 }
 
 // One user message: a line, continued onto the next while it ends in a backslash.
@@ -135,21 +135,21 @@ int cmd_chat(int argc, char** argv) {
       continue;
     }
     ++turn;
-    g_interrupt = false;
-    g_generating = true;
+    g_chat_interrupt = false;
+    g_chat_generating = true;
     ChatTurnStats st;
     try {
-      st = chat.user_turn(message, n_predict < 0 ? 0 : static_cast<size_t>(n_predict), &g_interrupt,
+      st = chat.user_turn(message, n_predict < 0 ? 0 : static_cast<size_t>(n_predict), &g_chat_interrupt,
                           [](const std::string& text) {
                             std::fwrite(text.data(), 1, text.size(), stdout);
                             std::fflush(stdout);
                           });
     } catch (const FormatError& e) {  // e.g. the template raised on this conversation: say so, keep chatting
-      g_generating = false;
+      g_chat_generating = false;
       std::fprintf(stderr, "[error: %s]\n", e.what());
       continue;
     }
-    g_generating = false;
+    g_chat_generating = false;
     std::fputs("\n", stdout);
     std::fflush(stdout);
     const GenerationStats& g = st.generation;

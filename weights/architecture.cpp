@@ -25,7 +25,7 @@ const TensorSpec kDown{"ffn_down.weight", "mlp.down_proj.weight", S::Wdown, true
 // HF's post_attention_layernorm is the pre-FFN norm everywhere but Gemma-2 (where it follows the attention).
 const TensorSpec kFfnNorm{"ffn_norm.weight", "post_attention_layernorm.weight", S::FfnNorm, true, E::Embd, E::One, P::Required};
 
-const std::vector<Architecture>& table() {
+const std::vector<Architecture>& architecture_table() {
   static const std::vector<Architecture> rows = {
       {.name = "llama",
        .hf_model_types = {"llama", "mistral"},
@@ -141,26 +141,26 @@ const TensorSpec* Architecture::find(TensorSlot slot) const {
 
 std::string known_architectures() {
   std::string out;
-  for (const Architecture& a : table()) out += (out.empty() ? "" : ", ") + std::string(a.name);
+  for (const Architecture& a : architecture_table()) out += (out.empty() ? "" : ", ") + std::string(a.name);
   return out;
 }
 
 std::string known_model_types() {
   std::string out;
-  for (const Architecture& a : table())
+  for (const Architecture& a : architecture_table())
     for (const char* m : a.hf_model_types) out += (out.empty() ? "" : ", ") + std::string(m);
   return out;
 }
 
 const Architecture& architecture(std::string_view name, const std::string& source) {
-  for (const Architecture& a : table())
+  for (const Architecture& a : architecture_table())
     if (name == a.name) return a;
   throw FormatError(source + ": general.architecture is '" + std::string(name) +
                     "', which this engine does not know (known: " + known_architectures() + ")");
 }
 
 const Architecture& architecture_for_model_type(std::string_view model_type, const std::string& source) {
-  for (const Architecture& a : table())
+  for (const Architecture& a : architecture_table())
     for (const char* m : a.hf_model_types)
       if (model_type == m) return a;
   throw FormatError(source + ": model_type '" + std::string(model_type) + "' is not supported (known: " +

@@ -7,27 +7,27 @@
 namespace edt {
 namespace {
 
-using P = QuantPresetId;
-using T = GgmlType;
+using Id = QuantPresetId;
+using Ty = GgmlType;
 
 constexpr std::array<QuantPreset, 17> kPresets = {{
-    {P::F32, "F32", 0, T::F32},
-    {P::F16, "F16", 1, T::F16},
-    {P::BF16, "BF16", 32, T::BF16},
-    {P::Q8_0, "Q8_0", 7, T::Q8_0},
-    {P::Q4_0, "Q4_0", 2, T::Q4_0},
-    {P::Q4_1, "Q4_1", 3, T::Q4_1},
-    {P::Q5_0, "Q5_0", 8, T::Q5_0},
-    {P::Q5_1, "Q5_1", 9, T::Q5_1},
-    {P::Q2_K, "Q2_K", 10, T::Q2_K},
-    {P::Q3_K_M, "Q3_K_M", 12, T::Q3_K},
-    {P::Q4_K_S, "Q4_K_S", 14, T::Q4_K},
-    {P::Q4_K_M, "Q4_K_M", 15, T::Q4_K},
-    {P::Q5_K_S, "Q5_K_S", 16, T::Q5_K},
-    {P::Q5_K_M, "Q5_K_M", 17, T::Q5_K},
-    {P::Q6_K, "Q6_K", 18, T::Q6_K},
-    {P::IQ4_NL, "IQ4_NL", 25, T::IQ4_NL},
-    {P::IQ4_XS, "IQ4_XS", 30, T::IQ4_XS},
+    {Id::F32, "F32", 0, Ty::F32},
+    {Id::F16, "F16", 1, Ty::F16},
+    {Id::BF16, "BF16", 32, Ty::BF16},
+    {Id::Q8_0, "Q8_0", 7, Ty::Q8_0},
+    {Id::Q4_0, "Q4_0", 2, Ty::Q4_0},
+    {Id::Q4_1, "Q4_1", 3, Ty::Q4_1},
+    {Id::Q5_0, "Q5_0", 8, Ty::Q5_0},
+    {Id::Q5_1, "Q5_1", 9, Ty::Q5_1},
+    {Id::Q2_K, "Q2_K", 10, Ty::Q2_K},
+    {Id::Q3_K_M, "Q3_K_M", 12, Ty::Q3_K},
+    {Id::Q4_K_S, "Q4_K_S", 14, Ty::Q4_K},
+    {Id::Q4_K_M, "Q4_K_M", 15, Ty::Q4_K},
+    {Id::Q5_K_S, "Q5_K_S", 16, Ty::Q5_K},
+    {Id::Q5_K_M, "Q5_K_M", 17, Ty::Q5_K},
+    {Id::Q6_K, "Q6_K", 18, Ty::Q6_K},
+    {Id::IQ4_NL, "IQ4_NL", 25, Ty::IQ4_NL},
+    {Id::IQ4_XS, "IQ4_XS", 30, Ty::IQ4_XS},
 }};
 
 // Which layers a rule applies to, by the tensor's position i among n of its kind (llama.cpp's choices).
@@ -54,27 +54,27 @@ struct Rule {
 // order: a later one is the "otherwise" of an earlier one). Presets without a rule for a kind keep the default.
 constexpr Rule kRules[] = {
     // attn_v: the value projection is small (n_head_kv rows per head group) and sensitive, so it gets more bits.
-    {P::Q2_K, Kind::AttnV, Layers::All, true, T::Q4_K},
-    {P::Q2_K, Kind::AttnV, Layers::All, false, T::Q3_K},
-    {P::Q3_K_M, Kind::AttnV, Layers::FirstTwo, false, T::Q5_K},
-    {P::Q3_K_M, Kind::AttnV, Layers::All, false, T::Q4_K},
-    {P::IQ4_NL, Kind::AttnV, Layers::All, true, T::Q5_K},
-    {P::IQ4_XS, Kind::AttnV, Layers::All, true, T::Q5_K},
-    {P::Q4_K_M, Kind::AttnV, Layers::MoreBits, false, T::Q6_K},
-    {P::Q5_K_M, Kind::AttnV, Layers::MoreBits, false, T::Q6_K},
-    {P::Q4_K_S, Kind::AttnV, Layers::FirstFour, false, T::Q5_K},
+    {Id::Q2_K, Kind::AttnV, Layers::All, true, Ty::Q4_K},
+    {Id::Q2_K, Kind::AttnV, Layers::All, false, Ty::Q3_K},
+    {Id::Q3_K_M, Kind::AttnV, Layers::FirstTwo, false, Ty::Q5_K},
+    {Id::Q3_K_M, Kind::AttnV, Layers::All, false, Ty::Q4_K},
+    {Id::IQ4_NL, Kind::AttnV, Layers::All, true, Ty::Q5_K},
+    {Id::IQ4_XS, Kind::AttnV, Layers::All, true, Ty::Q5_K},
+    {Id::Q4_K_M, Kind::AttnV, Layers::MoreBits, false, Ty::Q6_K},
+    {Id::Q5_K_M, Kind::AttnV, Layers::MoreBits, false, Ty::Q6_K},
+    {Id::Q4_K_S, Kind::AttnV, Layers::FirstFour, false, Ty::Q5_K},
     // ffn_down: the largest error contributor of the FFN.
-    {P::Q2_K, Kind::FfnDown, Layers::All, false, T::Q3_K},
-    {P::Q3_K_M, Kind::FfnDown, Layers::FirstSixteenth, false, T::Q5_K},
-    {P::Q3_K_M, Kind::FfnDown, Layers::All, false, T::Q4_K},
-    {P::Q4_K_M, Kind::FfnDown, Layers::MoreBits, false, T::Q6_K},
-    {P::IQ4_NL, Kind::FfnDown, Layers::FirstEighth, false, T::Q5_K},  // without an importance matrix
-    {P::IQ4_XS, Kind::FfnDown, Layers::FirstEighth, false, T::Q5_K},
-    {P::Q5_K_M, Kind::FfnDown, Layers::MoreBits, false, T::Q6_K},
-    {P::Q4_K_S, Kind::FfnDown, Layers::FirstEighth, false, T::Q5_K},
+    {Id::Q2_K, Kind::FfnDown, Layers::All, false, Ty::Q3_K},
+    {Id::Q3_K_M, Kind::FfnDown, Layers::FirstSixteenth, false, Ty::Q5_K},
+    {Id::Q3_K_M, Kind::FfnDown, Layers::All, false, Ty::Q4_K},
+    {Id::Q4_K_M, Kind::FfnDown, Layers::MoreBits, false, Ty::Q6_K},
+    {Id::IQ4_NL, Kind::FfnDown, Layers::FirstEighth, false, Ty::Q5_K},  // without an importance matrix
+    {Id::IQ4_XS, Kind::FfnDown, Layers::FirstEighth, false, Ty::Q5_K},
+    {Id::Q5_K_M, Kind::FfnDown, Layers::MoreBits, false, Ty::Q6_K},
+    {Id::Q4_K_S, Kind::FfnDown, Layers::FirstEighth, false, Ty::Q5_K},
     // attn_output
-    {P::Q2_K, Kind::AttnOutput, Layers::All, false, T::Q3_K},
-    {P::Q3_K_M, Kind::AttnOutput, Layers::All, false, T::Q4_K},
+    {Id::Q2_K, Kind::AttnOutput, Layers::All, false, Ty::Q3_K},
+    {Id::Q3_K_M, Kind::AttnOutput, Layers::All, false, Ty::Q4_K},
 };
 
 bool layer_matches(Layers layers, int i, int n) {
@@ -101,22 +101,22 @@ bool contains(const std::string& s, const char* part) { return s.find(part) != s
 // 256); nullopt when there is none.
 std::optional<GgmlType> fallback_for(GgmlType t) {
   switch (t) {
-    case T::Q2_K:
-    case T::Q3_K:
-    case T::IQ4_XS:
-      return T::IQ4_NL;
-    case T::Q4_K:
-      return T::Q5_0;
-    case T::Q5_K:
-      return T::Q5_1;
-    case T::Q6_K:
-      return T::Q8_0;
+    case Ty::Q2_K:
+    case Ty::Q3_K:
+    case Ty::IQ4_XS:
+      return Ty::IQ4_NL;
+    case Ty::Q4_K:
+      return Ty::Q5_0;
+    case Ty::Q5_K:
+      return Ty::Q5_1;
+    case Ty::Q6_K:
+      return Ty::Q8_0;
     default:
       return std::nullopt;
   }
 }
 
-bool is_quantized(GgmlType t) { return t != T::F32 && t != T::F16 && t != T::BF16; }
+bool is_quantized(GgmlType t) { return t != Ty::F32 && t != Ty::F16 && t != Ty::BF16; }
 
 }  // namespace
 
@@ -148,8 +148,8 @@ GgmlType TensorTypeChooser::rule_type(const std::string& name, uint64_t row_len)
   // The output projection (or the tied embedding that serves as it) is the most sensitive matrix: Q6_K, or Q8_0
   // when its rows do not fit the preset's blocks.
   if (name == "output.weight" || (!facts_.has_output && name == "token_embd.weight")) {
-    if (row_len % ggml_traits(def).block_elems != 0) return T::Q8_0;
-    return def == T::Q8_0 ? def : T::Q6_K;
+    if (row_len % ggml_traits(def).block_elems != 0) return Ty::Q8_0;
+    return def == Ty::Q8_0 ? def : Ty::Q6_K;
   }
   std::optional<Kind> kind;
   int i = 0, n = 0;
@@ -175,7 +175,7 @@ GgmlType TensorTypeChooser::rule_type(const std::string& name, uint64_t row_len)
     break;
   }
   // 70B-class models (80 layers) share each attn_v among 8 heads; llama.cpp gives it Q5_K over Q3_K / Q4_K.
-  if (*kind == Kind::AttnV && facts_.n_layer == 80 && (type == T::Q3_K || type == T::Q4_K)) type = T::Q5_K;
+  if (*kind == Kind::AttnV && facts_.n_layer == 80 && (type == Ty::Q3_K || type == Ty::Q4_K)) type = Ty::Q5_K;
   return type;
 }
 
@@ -189,7 +189,7 @@ GgmlType TensorTypeChooser::choose(const std::string& name, const std::vector<ui
   if (!pure_) type = rule_type(name, row_len);
   if (row_len % ggml_traits(type).block_elems != 0) {
     const auto fb = fallback_for(type);
-    type = fb && row_len % ggml_traits(*fb).block_elems == 0 ? *fb : T::F16;
+    type = fb && row_len % ggml_traits(*fb).block_elems == 0 ? *fb : Ty::F16;
     if (fallback_out) *fallback_out = true;
   }
   return type;
