@@ -61,8 +61,10 @@ echo "# edt vs llama.cpp, $(date -u +%FT%TZ), $THREADS threads, $(nproc) CPUs: $
 echo "# flags: $(grep -m1 flags /proc/cpuinfo | grep -o -w -E 'avx2|fma|f16c|avx512f|avx512bw|avx512vl|avx512dq|avx512_vnni|avx512_bf16|amx_tile|amx_int8|amx_bf16' | xargs)"
 echo "# edt $(git rev-parse --short HEAD) at isa ${EDT_ISA:-(the best this CPU has)}; llama-bench: $LLAMA_BENCH"
 echo
-echo "| model | type | edt pp128 | llama.cpp pp128 | ratio | edt tg | llama.cpp tg | ratio |"
-echo "|---|---|---|---|---|---|---|---|"
+# The last column pairs each round's two generation runs (the host's bandwidth moves between rounds by more than the
+# engines differ, and a round's two runs are seconds apart): the median of the per-round ratios, then the ratios.
+echo "| model | type | edt pp128 | llama.cpp pp128 | ratio | edt tg | llama.cpp tg | ratio | paired tg ratio (rounds) |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for c in $CASES; do
   shape=${c%%:*} type=${c#*:}
   file=$(model "$shape" "$type")
@@ -78,7 +80,11 @@ for c in $CASES; do
     fi
   done
   ep=$(median "${edt_pp[@]}") et=$(median "${edt_tg[@]}") lp=$(median "${l_pp[@]}") lt=$(median "${l_tg[@]}")
-  python3 -c 'import sys; s, t, ep, lp, et, lt = sys.argv[1], sys.argv[2], *map(float, sys.argv[3:])
-print(f"| {s} | {t} | {ep:,.1f} | {lp:,.1f} | {ep / lp:.2f} | {et:,.1f} | {lt:,.1f} | {et / lt:.2f} |")' \
-    "$shape" "$type" "$ep" "$lp" "$et" "$lt"
+  python3 -c 'import statistics, sys
+s, t, ep, lp, et, lt = sys.argv[1], sys.argv[2], *map(float, sys.argv[3:7])
+rounds = int(sys.argv[7]); e, l = sys.argv[8:8 + rounds], sys.argv[8 + rounds:]
+paired = [float(a) / float(b) for a, b in zip(e, l)]
+each = ", ".join(f"{x:.2f}" for x in paired)
+print(f"| {s} | {t} | {ep:,.1f} | {lp:,.1f} | {ep / lp:.2f} | {et:,.1f} | {lt:,.1f} | {et / lt:.2f} | {statistics.median(paired):.2f} ({each}) |")' \
+    "$shape" "$type" "$ep" "$lp" "$et" "$lt" "$ROUNDS" "${edt_tg[@]}" "${l_tg[@]}"
 done
