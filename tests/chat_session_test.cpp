@@ -5,8 +5,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <fstream>
-#include <sstream>
 
 #include "engine/chat_session.h"
 #include "engine/model_tokenizer.h"
@@ -21,10 +19,7 @@ namespace {
 size_t count(const std::vector<int32_t>& ids, int32_t id) { return static_cast<size_t>(std::count(ids.begin(), ids.end(), id)); }
 
 std::string read_template(const std::string& name) {
-  std::ifstream in(test::data_path("chat/templates/" + name + ".jinja"), std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return test::read_file(test::data_path("chat/templates/" + name + ".jinja"));
 }
 
 TEST(ChatTokens, ByteLevelSpecialTokensOnlyFromTheTemplate) {

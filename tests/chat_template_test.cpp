@@ -7,7 +7,6 @@
 
 #include <fstream>
 #include <map>
-#include <sstream>
 
 #include "tests/test_util.h"
 #include "tokenizer/chat_template.h"

@@ -5,11 +5,11 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "eval/sample_store.h"
 #include "sampling/rng.h"
 #include "tests/cli_util.h"
+#include "tests/test_util.h"
 
 namespace edt {
 namespace {
@@ -38,13 +38,6 @@ EvalRun synthetic_run(const std::string& method, const std::string& label, doubl
   return run;
 }
 
-std::string read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 TEST(CliEval, LoadedSamplesGiveAReportWithPairedStatistics) {
   const std::string dir = ::testing::TempDir() + "cli_eval/";
   std::filesystem::create_directories(dir);
@@ -68,13 +61,13 @@ TEST(CliEval, LoadedSamplesGiveAReportWithPairedStatistics) {
   EXPECT_NE(r.output.find("300 resamples, seed 9"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("Holm"), std::string::npos);
   EXPECT_NE(r.output.find("out of range: less diverse than every fixed T"), std::string::npos) << r.output;
-  const std::string md = read(dir + "r.md");
+  const std::string md = test::read_file(dir + "r.md");
   EXPECT_NE(md.find("## 4-token continuations"), std::string::npos);
   EXPECT_NE(md.find("## 8-token continuations"), std::string::npos);
   EXPECT_NE(md.find("](p-8.svg)"), std::string::npos);
   EXPECT_NE(md.find("edt eval (synthetic)"), std::string::npos);
   EXPECT_TRUE(std::filesystem::exists(dir + "p-4.svg"));
-  const auto j = nlohmann::json::parse(read(dir + "r.json"));
+  const auto j = nlohmann::json::parse(test::read_file(dir + "r.json"));
   ASSERT_EQ(j["lengths"].size(), 2u);
   const auto& edt_in = j["lengths"][1]["settings"][3];
   const auto& cmp = edt_in["paired"]["self_bleu"]["rouge_l"];
