@@ -36,11 +36,13 @@ model() {  # shape type -> path, made once
 
 gen_tokens() { case "$1" in S) echo 128 ;; M) echo 64 ;; *) echo 32 ;; esac; }
 
-run_edt() {  # file n_gen -> "pp tg" (medians of the repetitions)
+run_edt() {  # file n_gen -> "pp tg probe_gb_s mib_per_token" (medians of the repetitions)
   local out
   out=$("$EDT" bench -m "$1" -p 128 -n "$2" -t "$THREADS" -r 3)
   printf '== edt %s\n%s\n' "$1" "$out" >>"$OUT.raw"
-  awk '$2 == "pp128" {pp = $3} $2 ~ /^tg/ {tg = $3} END {print pp, tg}' <<<"$out"
+  # The model line gives the MiB read per generated token; the tg line the bandwidth probe's GB/s next to the runs.
+  awk '/MiB read per generated token/ {for (i = 2; i <= NF; ++i) if ($i == "MiB" && $(i + 1) == "read") mib = $(i - 1)}
+       $2 == "pp128" {pp = $3} $2 ~ /^tg/ {tg = $3; bw = $5} END {print pp, tg, bw, mib}' <<<"$out"
 }
 
 run_llama() {  # file n_gen -> "pp tg" (medians of llama-bench's per-repetition samples)
@@ -61,30 +63,37 @@ echo "# edt vs llama.cpp, $(date -u +%FT%TZ), $THREADS threads, $(nproc) CPUs: $
 echo "# flags: $(grep -m1 flags /proc/cpuinfo | grep -o -w -E 'avx2|fma|f16c|avx512f|avx512bw|avx512vl|avx512dq|avx512_vnni|avx512_bf16|amx_tile|amx_int8|amx_bf16' | xargs)"
 echo "# edt $(git rev-parse --short HEAD) at isa ${EDT_ISA:-(the best this CPU has)}; llama-bench: $LLAMA_BENCH"
 echo
-# The last column pairs each round's two generation runs (the host's bandwidth moves between rounds by more than the
+# The paired column pairs each round's two generation runs (the host's bandwidth moves between rounds by more than the
 # engines differ, and a round's two runs are seconds apart): the median of the per-round ratios, then the ratios.
-echo "| model | type | edt pp128 | llama.cpp pp128 | ratio | edt tg | llama.cpp tg | ratio | paired tg ratio (rounds) |"
-echo "|---|---|---|---|---|---|---|---|---|"
+# The last column says how much of the machine each engine's generation used: the weight bytes a token reads (the
+# same file for both) times each engine's tok/s, over the bandwidth edt's probe read next to that round's edt run
+# (edt bench's "% of limit"), medians over the rounds. Where llama.cpp is at x% of the probe, no engine can be more
+# than 100/x times faster at generation on this machine then.
+echo "| model | type | edt pp128 | llama.cpp pp128 | ratio | edt tg | llama.cpp tg | ratio | paired tg ratio (rounds) | % of probe: edt / llama.cpp |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 for c in $CASES; do
   shape=${c%%:*} type=${c#*:}
   file=$(model "$shape" "$type")
   n=$(gen_tokens "$shape")
-  edt_pp=() edt_tg=() l_pp=() l_tg=()
+  edt_pp=() edt_tg=() l_pp=() l_tg=() probe=() mib=0
   for ((r = 0; r < ROUNDS; ++r)); do
     if ((r % 2 == 0)); then
-      read -r a b < <(run_edt "$file" "$n"); edt_pp+=("$a"); edt_tg+=("$b")
+      read -r a b c mib < <(run_edt "$file" "$n"); edt_pp+=("$a"); edt_tg+=("$b"); probe+=("$c")
       read -r a b < <(run_llama "$file" "$n"); l_pp+=("$a"); l_tg+=("$b")
     else
       read -r a b < <(run_llama "$file" "$n"); l_pp+=("$a"); l_tg+=("$b")
-      read -r a b < <(run_edt "$file" "$n"); edt_pp+=("$a"); edt_tg+=("$b")
+      read -r a b c mib < <(run_edt "$file" "$n"); edt_pp+=("$a"); edt_tg+=("$b"); probe+=("$c")
     fi
   done
   ep=$(median "${edt_pp[@]}") et=$(median "${edt_tg[@]}") lp=$(median "${l_pp[@]}") lt=$(median "${l_tg[@]}")
   python3 -c 'import statistics, sys
 s, t, ep, lp, et, lt = sys.argv[1], sys.argv[2], *map(float, sys.argv[3:7])
-rounds = int(sys.argv[7]); e, l = sys.argv[8:8 + rounds], sys.argv[8 + rounds:]
-paired = [float(a) / float(b) for a, b in zip(e, l)]
+rounds, mib = int(sys.argv[7]), float(sys.argv[8])
+e, l, bw = (list(map(float, sys.argv[9 + k * rounds:9 + (k + 1) * rounds])) for k in range(3))
+paired = [a / b for a, b in zip(e, l)]
 each = ", ".join(f"{x:.2f}" for x in paired)
-print(f"| {s} | {t} | {ep:,.1f} | {lp:,.1f} | {ep / lp:.2f} | {et:,.1f} | {lt:,.1f} | {et / lt:.2f} | {statistics.median(paired):.2f} ({each}) |")' \
-    "$shape" "$type" "$ep" "$lp" "$et" "$lt" "$ROUNDS" "${edt_tg[@]}" "${l_tg[@]}"
+share = lambda tps: statistics.median(100 * x * mib * 2**20 / (g * 1e9) for x, g in zip(tps, bw))
+print(f"| {s} | {t} | {ep:,.1f} | {lp:,.1f} | {ep / lp:.2f} | {et:,.1f} | {lt:,.1f} | {et / lt:.2f} | "
+      f"{statistics.median(paired):.2f} ({each}) | {share(e):.0f}% / {share(l):.0f}% |")' \
+    "$shape" "$type" "$ep" "$lp" "$et" "$lt" "$ROUNDS" "$mib" "${edt_tg[@]}" "${l_tg[@]}" "${probe[@]}"
 done
