@@ -11,21 +11,23 @@ using avx2::kClampLog2;
 using avx2::kLn2;
 using avx2::kLog2e;
 
-// 2^t for -125 <= t <= 64 (the caller clamps); see avx2::exp2_with_exponent for the construction and error.
-inline __m512 exp2_with_exponent(__m512 t, __m512i& k) {
-  const __m512 r = _mm512_roundscale_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+// 2^t for -125 <= t <= 64 (the caller clamps): avx2::exp2_with_exponent's reduction and polynomial, with 2^round(t)
+// applied by vscalefps instead of an integer convert, shift and add. The bits are the same while the result is
+// normal, as it is for t >= -125; below that scalef still gives p·2^r (denormal or zero), where the integer route
+// gives garbage, so a caller that checks the range afterwards only discards it. r receives round(t) as floats.
+inline __m512 exp2_with_exponent(__m512 t, __m512& r) {
+  r = _mm512_roundscale_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   const __m512 f = _mm512_sub_ps(t, r);
   __m512 p = _mm512_set1_ps(9.5605102067e-3f);
   p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(5.5917039175e-2f));
   p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.4024981110e-1f));
   p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.9312196770e-1f));
   p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.9999919086e-1f));
-  k = _mm512_cvtps_epi32(r);
-  return _mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(p), _mm512_slli_epi32(k, 23)));
+  return _mm512_scalef_ps(p, r);
 }
 
 inline __m512 exp2_in_range(__m512 t) {
-  __m512i k;
+  __m512 k;
   return exp2_with_exponent(t, k);
 }
 
@@ -51,7 +53,7 @@ inline __mmask16 tail_mask(size_t n) { return static_cast<__mmask16>((1u << n) -
 // The same members as avx2::Vec over 16 lanes (see cpu/vec_avx2.h).
 struct Vec {
   using F = __m512;
-  using I = __m512i;
+  using I = __m512;  // round(t) as floats (exp2_with_exponent): the range checks compare them without a convert
   static constexpr size_t kLanes = 16;
   static F load(const float* p) { return _mm512_loadu_ps(p); }
   static void store(float* p, F v) { _mm512_storeu_ps(p, v); }
@@ -65,11 +67,13 @@ struct Vec {
   static F exp2_with_exponent(F t, I& k) { return avx512::exp2_with_exponent(t, k); }
   static F exp2_in_range(F t) { return avx512::exp2_in_range(t); }
   static F exp2_clamped(F t) { return avx512::exp2_clamped(t); }
-  static I iset1(int x) { return _mm512_set1_epi32(x); }
-  static I imin(I a, I b) { return _mm512_min_epi32(a, b); }
-  static I imax(I a, I b) { return _mm512_max_epi32(a, b); }
-  static int ihmin(I v) { return _mm512_reduce_min_epi32(v); }
-  static int ihmax(I v) { return _mm512_reduce_max_epi32(v); }
+  static I iset1(int x) { return _mm512_set1_ps(static_cast<float>(x)); }
+  static I imin(I a, I b) { return _mm512_min_ps(a, b); }
+  static I imax(I a, I b) { return _mm512_max_ps(a, b); }
+  // Clamped into int's range first (an infinite or NaN t leaves r infinite or NaN; NaN goes to the low end).
+  static int ihmin(I v) { return to_int(_mm512_reduce_min_ps(v)); }
+  static int ihmax(I v) { return to_int(_mm512_reduce_max_ps(v)); }
+  static int to_int(float x) { return x >= 1e9f ? 1000000000 : x >= -1e9f ? static_cast<int>(x) : -1000000000; }
   static float hsum(F v) { return avx512::hsum(v); }
   static float hmax(F v) { return avx512::hmax(v); }
   static float hmin(F v) { return avx512::hmin(v); }

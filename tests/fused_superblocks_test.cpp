@@ -159,5 +159,25 @@ TEST(FusedSuperblocks, EveryLevelComputesTheSameWeights) {
     }
 }
 
+// A NaN logit: AVX2's integer exponents and AVX-512's float ones (cpu/vec_avx512.h) see it differently, but every
+// level gives the max of the other logits, NaN sums and so an entropy of 0, which makes the step greedy.
+TEST(FusedSuperblocks, ANanLogitMakesEveryLevelGreedy) {
+  if (simd_levels().empty()) GTEST_SKIP() << "no SIMD level";
+  auto z = layouts()[0].z;
+  z[2 * kSuperblock + 77] = NAN;
+  float max = -INFINITY;
+  for (float x : z)
+    if (x > max) max = x;  // false for the NaN
+  std::vector<float> scratch(fused_scratch_floats(kN));
+  for (Isa isa : simd_levels()) {
+    SCOPED_TRACE(isa_name(isa));
+    const EntropyAndSums r = sampler_kernels(isa).entropy_and_sums(z.data(), kN, scratch.data());
+    EXPECT_EQ(r.stats.max, max);
+    EXPECT_EQ(r.stats.entropy, 0.0);
+    EXPECT_TRUE(std::isnan(r.stats.sum_exp));
+    EXPECT_TRUE(std::isnan(r.weight_total));
+  }
+}
+
 }  // namespace
 }  // namespace edt
