@@ -57,6 +57,13 @@ tg = [statistics.median(r["samples_ts"]) for r in rows if r["n_gen"] > 0 and r["
 print(pp[0], tg[0])' <<<"$out"
 }
 
+probe_now() {  # -> the bandwidth probe's GB/s now: edt bench's probe after one token of the smallest file
+  local out
+  out=$("$EDT" bench -m "$(model S q4_0)" -p 0 -n 1 -t "$THREADS" -r 1)
+  printf '== probe after llama-bench\n%s\n' "$out" >>"$OUT.raw"
+  awk '$2 ~ /^tg/ {print $5}' <<<"$out"
+}
+
 median() { python3 -c 'import statistics, sys; print(statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
 
 echo "# edt vs llama.cpp, $(date -u +%FT%TZ), $THREADS threads, $(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
@@ -66,22 +73,23 @@ echo
 # The paired column pairs each round's two generation runs (the host's bandwidth moves between rounds by more than the
 # engines differ, and a round's two runs are seconds apart): the median of the per-round ratios, then the ratios.
 # The last column says how much of the machine each engine's generation used: the weight bytes a token reads (the
-# same file for both) times each engine's tok/s, over the bandwidth edt's probe read next to that round's edt run
-# (edt bench's "% of limit"), medians over the rounds. Where llama.cpp is at x% of the probe, no engine can be more
-# than 100/x times faster at generation on this machine then.
+# same file for both) times each engine's tok/s, over the bandwidth edt's probe read right after that engine's run
+# (for edt, edt bench's own "% of limit"; for llama.cpp, probe_now), medians over the rounds. Where llama.cpp is at
+# x% of the probe, no engine can be more than 100/x times faster at generation on this machine then. The host's
+# bandwidth can still change between a run and its probe, so a share near or over 100% says the reading moved.
 echo "| model | type | edt pp128 | llama.cpp pp128 | ratio | edt tg | llama.cpp tg | ratio | paired tg ratio (rounds) | % of probe: edt / llama.cpp |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 for c in $CASES; do
   shape=${c%%:*} type=${c#*:}
   file=$(model "$shape" "$type")
   n=$(gen_tokens "$shape")
-  edt_pp=() edt_tg=() l_pp=() l_tg=() probe=() mib=0
+  edt_pp=() edt_tg=() l_pp=() l_tg=() probe=() l_probe=() mib=0
   for ((r = 0; r < ROUNDS; ++r)); do
     if ((r % 2 == 0)); then
       read -r a b c mib < <(run_edt "$file" "$n"); edt_pp+=("$a"); edt_tg+=("$b"); probe+=("$c")
-      read -r a b < <(run_llama "$file" "$n"); l_pp+=("$a"); l_tg+=("$b")
+      read -r a b < <(run_llama "$file" "$n"); l_pp+=("$a"); l_tg+=("$b"); l_probe+=("$(probe_now)")
     else
-      read -r a b < <(run_llama "$file" "$n"); l_pp+=("$a"); l_tg+=("$b")
+      read -r a b < <(run_llama "$file" "$n"); l_pp+=("$a"); l_tg+=("$b"); l_probe+=("$(probe_now)")
       read -r a b c mib < <(run_edt "$file" "$n"); edt_pp+=("$a"); edt_tg+=("$b"); probe+=("$c")
     fi
   done
@@ -89,11 +97,11 @@ for c in $CASES; do
   python3 -c 'import statistics, sys
 s, t, ep, lp, et, lt = sys.argv[1], sys.argv[2], *map(float, sys.argv[3:7])
 rounds, mib = int(sys.argv[7]), float(sys.argv[8])
-e, l, bw = (list(map(float, sys.argv[9 + k * rounds:9 + (k + 1) * rounds])) for k in range(3))
+e, l, bw, lbw = (list(map(float, sys.argv[9 + k * rounds:9 + (k + 1) * rounds])) for k in range(4))
 paired = [a / b for a, b in zip(e, l)]
 each = ", ".join(f"{x:.2f}" for x in paired)
-share = lambda tps: statistics.median(100 * x * mib * 2**20 / (g * 1e9) for x, g in zip(tps, bw))
+share = lambda tps, gbs: statistics.median(100 * x * mib * 2**20 / (g * 1e9) for x, g in zip(tps, gbs))
 print(f"| {s} | {t} | {ep:,.1f} | {lp:,.1f} | {ep / lp:.2f} | {et:,.1f} | {lt:,.1f} | {et / lt:.2f} | "
-      f"{statistics.median(paired):.2f} ({each}) | {share(e):.0f}% / {share(l):.0f}% |")' \
-    "$shape" "$type" "$ep" "$lp" "$et" "$lt" "$ROUNDS" "$mib" "${edt_tg[@]}" "${l_tg[@]}" "${probe[@]}"
+      f"{statistics.median(paired):.2f} ({each}) | {share(e, bw):.0f}% / {share(l, lbw):.0f}% |")' \
+    "$shape" "$type" "$ep" "$lp" "$et" "$lt" "$ROUNDS" "$mib" "${edt_tg[@]}" "${l_tg[@]}" "${probe[@]}" "${l_probe[@]}"
 done
