@@ -43,6 +43,7 @@ CpuFeatures detect() {
     f.avx512_vnni = (c >> 11) & 1;
     f.amx_tile = (d >> 24) & 1;
     f.amx_int8 = (d >> 25) & 1;
+    f.amx_bf16 = (d >> 22) & 1;
   }
   // XTILECFG and XTILEDATA state (bits 17, 18), then the permission, asked only where the tiles exist.
   if (f.amx_tile && f.amx_int8 && (xcr0 & 0x60000) == 0x60000)
@@ -103,7 +104,9 @@ std::string isa_description(Isa isa) {
     case Isa::Scalar: return "scalar";
     case Isa::Avx2: return "avx2 (AVX2 FMA F16C)";
     case Isa::Avx512: return std::string("avx512 (F BW VL DQ VNNI") + (f.avx512_bf16 ? " BF16)" : ")");
-    case Isa::Amx: return std::string("amx (AVX-512 F BW VL DQ VNNI") + (f.avx512_bf16 ? " BF16" : "") + ", AMX-INT8 tiles)";
+    case Isa::Amx:
+      return std::string("amx (AVX-512 F BW VL DQ VNNI") + (f.avx512_bf16 ? " BF16" : "") + ", AMX-INT8" +
+             (f.amx_bf16 && f.os_amx ? " BF16" : "") + " tiles)";
   }
   return "?";
 }

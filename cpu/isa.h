@@ -21,7 +21,7 @@ struct CpuFeatures {
   bool avx2 = false, fma = false, f16c = false;
   bool avx512f = false, avx512bw = false, avx512vl = false, avx512dq = false;
   bool avx512_vnni = false, avx512_bf16 = false;
-  bool amx_tile = false, amx_int8 = false;
+  bool amx_tile = false, amx_int8 = false, amx_bf16 = false;
   bool os_ymm = false, os_zmm = false;  // the OS saves the AVX / AVX-512 registers (XCR0)
   // The OS saves the tile registers (XCR0) and granted this process their use (Linux: arch_prctl
   // ARCH_REQ_XCOMP_PERM, asked once here, since a tile instruction without that permission is SIGILL).

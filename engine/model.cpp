@@ -80,13 +80,16 @@ WeightMatrix row_range(const WeightMatrix& m, size_t first, size_t n) {
 }
 
 std::atomic<bool> g_repack{true};
+std::atomic<bool> g_bf16_prompts{false};
 
 }  // namespace
 
 bool process_repack() { return g_repack.load(std::memory_order_relaxed); }
 void set_process_repack(bool repack) { g_repack.store(repack, std::memory_order_relaxed); }
+bool process_bf16_prompts() { return g_bf16_prompts.load(std::memory_order_relaxed); }
+void set_process_bf16_prompts(bool bf16) { g_bf16_prompts.store(bf16, std::memory_order_relaxed); }
 
-std::shared_ptr<Model> Model::load(const std::string& path, Isa isa, bool repack) {
+std::shared_ptr<Model> Model::load(const std::string& path, Isa isa, bool repack, bool bf16_prompts) {
   auto file = std::make_shared<MappedFile>(path);
   // Mapped weights can exceed free memory (the kernel pages them), but not the machine's memory: then every token
   // would read them from disk.
@@ -95,17 +98,19 @@ std::shared_ptr<Model> Model::load(const std::string& path, Isa isa, bool repack
   m->storage_ = file;
   m->bind(file->bytes(), path, isa);
   if (repack) m->repack([&file](const uint8_t* p, size_t n) { return file->writable(p, n); });
+  if (bf16_prompts) m->use_bf16_prompts();
   return m;
 }
 
 std::shared_ptr<Model> Model::from_bytes(std::vector<uint8_t> bytes, const std::string& source, Isa isa,
-                                         bool repack) {
+                                         bool repack, bool bf16_prompts) {
   auto owned = std::make_shared<std::vector<uint8_t>>(std::move(bytes));
   std::shared_ptr<Model> m(new Model());
   m->storage_ = owned;
   m->bind(*owned, source, isa);
   // The vector is the model's own (not const), so its bytes may be written.
   if (repack) m->repack([&owned](const uint8_t* p, size_t) { return owned->data() + (p - owned->data()); });
+  if (bf16_prompts) m->use_bf16_prompts();
   return m;
 }
 
@@ -200,6 +205,20 @@ void Model::repack(const std::function<uint8_t*(const uint8_t*, size_t)>& writab
   } else {
     one(w_.output);
   }
+}
+
+void Model::use_bf16_prompts() {
+  auto one = [&](WeightMatrix& w) {
+    if (w.data == nullptr || w.row_group == 1) return;  // the bf16 forms are the repacked layouts'
+    const TypeKernels* layout = repacked_kernels(*type_kernels(w.type), w.isa);
+    if (const DecodeTokensKernel k = layout ? bf16_prompt_kernel(*layout, w.isa) : nullptr) {
+      w.prompt = k;
+      ++bf16_prompts_;
+    }
+  };
+  for (LayerWeights& l : w_.layers)
+    for (WeightMatrix* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down}) one(*w);
+  one(w_.output);
 }
 
 }  // namespace edt

@@ -41,6 +41,12 @@ struct ModelWeights {
 // --isa sets its level: set once at start, before any model loads).
 bool process_repack();
 void set_process_repack(bool repack);
+// Whether long prompt chunks multiply f16/bf16 weights in bfloat16 unless a caller says (false: exactly in f32, which
+// keeps the forward passes' 1e-4 references; the tools' --bf16-prompts sets true for the process). The bf16 form
+// rounds weights and activations to bf16 and sums their products in f32 (kernel_table.h's prompt_bf16 states the
+// bound); it exists for the repacked F16x16 and BF16x16 layouts where the CPU has AVX512_BF16 or AMX-BF16.
+bool process_bf16_prompts();
+void set_process_bf16_prompts(bool bf16);
 
 class Model {
  public:
@@ -48,11 +54,13 @@ class Model {
   // at (the process's level unless a caller such as a test asks for another one the CPU has).
   // repack: rearrange the matrices whose type has a faster layout at isa into it, in place (engine/ops/
   // weight_repack.h); false keeps every matrix as stored (to measure what repacking gives).
+  // bf16_prompts: bind the bf16 prompt form where a matrix's layout has one on this CPU (process_bf16_prompts()).
   static std::shared_ptr<Model> load(const std::string& path, Isa isa = process_isa(),
-                                     bool repack = process_repack());
+                                     bool repack = process_repack(), bool bf16_prompts = process_bf16_prompts());
   // Loads GGUF bytes held in memory (e.g. converted on the fly); the model keeps them.
   static std::shared_ptr<Model> from_bytes(std::vector<uint8_t> bytes, const std::string& source,
-                                           Isa isa = process_isa(), bool repack = process_repack());
+                                           Isa isa = process_isa(), bool repack = process_repack(),
+                                           bool bf16_prompts = process_bf16_prompts());
   // The same weights read under another architecture row or hyperparameters: how the tests show that each
   // convention matters (flip one field, the reference logits no longer match). Shapes must stay the same.
   static std::shared_ptr<Model> variant(const std::shared_ptr<const Model>& base, const Architecture& arch,
@@ -65,6 +73,8 @@ class Model {
   Isa isa() const { return isa_; }
   // Matrices rearranged at load into a repacked layout (0 with repack off, or where no type of the model has one).
   size_t repacked_matrices() const { return repacked_; }
+  // Matrices whose long prompts run in bf16 (0 unless bf16_prompts, and where no layout has the form on this CPU).
+  size_t bf16_prompt_matrices() const { return bf16_prompts_; }
   const std::string& source() const { return gguf_.source; }
 
  private:
@@ -73,6 +83,7 @@ class Model {
   // Repacks every matrix that multiplies (not the token embeddings, unless tied to the output). writable(p, n):
   // the storage's bytes [p, p + n) made writable.
   void repack(const std::function<uint8_t*(const uint8_t*, size_t)>& writable);
+  void use_bf16_prompts();
 
   std::shared_ptr<const void> storage_;  // the mapping or the byte vector the tensors point into
   GgufFile gguf_;
@@ -81,6 +92,7 @@ class Model {
   ModelWeights w_;
   Isa isa_ = Isa::Scalar;
   size_t repacked_ = 0;
+  size_t bf16_prompts_ = 0;
 };
 
 }  // namespace edt

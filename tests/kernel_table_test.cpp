@@ -16,6 +16,7 @@
 #include "engine/kernels/row_helpers.h"
 #include "engine/ops/linear.h"
 #include "tests/test_util.h"
+#include "weights/half.h"
 #include "weights/quant/quant_types.h"
 
 namespace edt {
@@ -33,7 +34,8 @@ void PrintTo(const Case& c, std::ostream* os) { *os << kernels_name(*c.kernels) 
 bool adds_kernels(const TypeKernels& k, Isa isa) {
   const Isa below = static_cast<Isa>(static_cast<int>(isa) - 1);
   return decode_kernel(k, isa) != decode_kernel(k, below) || dequantize_kernel(k, isa) != dequantize_kernel(k, below) ||
-         decode_tokens_kernel(k, isa) != decode_tokens_kernel(k, below) || prompt_kernel(k, isa) != prompt_kernel(k, below);
+         decode_tokens_kernel(k, isa) != decode_tokens_kernel(k, below) || prompt_kernel(k, isa) != prompt_kernel(k, below) ||
+         bf16_prompt_kernel(k, isa) != bf16_prompt_kernel(k, below);
 }
 
 std::vector<Case> all_cases() {
@@ -277,8 +279,70 @@ TEST_P(KernelTablePrompt, PromptEqualsDecodeWithinFloatRounding) {
   }
 }
 
+// The bf16 prompt form (where a level has one and the CPU its feature): against the products of the operands
+// rounded to bf16, summed in double, within f32 summation (float_tolerance·Σ|ŵ·x̂|); and against the exact f32
+// product within the stated bound (kBf16ProductTolerance + float_tolerance)·Σ|w·x|. Widths odd and past the
+// depth slices (256 elements AVX-512, 512 AMX), rows past a 32-group chunk, tokens around the 8-token tiles and
+// AMX's 16-token halves.
+class KernelTableBf16Prompt : public testing::TestWithParam<Case> {};
+// Without AVX512_BF16 or AMX-BF16 no row has a bf16 form: the suite is then empty, which is expected.
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(KernelTableBf16Prompt);
+
+TEST_P(KernelTableBf16Prompt, WithinBf16RoundingOfTheExactProduct) {
+  const TypeKernels& k = *GetParam().kernels;
+  const DecodeTokensKernel prompt = bf16_prompt_kernel(k, GetParam().isa);
+  ASSERT_NE(prompt, nullptr);
+  ASSERT_EQ(k.activations, ActFormat::F32);
+  auto bf16 = [](double v) { return static_cast<double>(bf16_to_f32(f32_to_bf16(static_cast<float>(v)))); };
+  constexpr size_t kTokens = 33;
+  for (size_t n : {1u, 7u, 33u, 256u, 257u, 600u, 1000u}) {
+    std::vector<std::vector<float>> xs(kTokens);
+    std::vector<Activations> xa(kTokens);
+    for (size_t t = 0; t < kTokens; ++t) {
+      xs[t] = test::random_floats(n, static_cast<uint32_t>(n * 13 + t));
+      for (size_t i = t; i < n; i += 71) xs[t][i] *= 9.0f;
+      xa[t].f32 = xs[t].data();
+    }
+    for (size_t rows : row_counts(k, {})) {
+      const auto stored = test::quantized_rows(k.type, test::random_floats(rows * n, static_cast<uint32_t>(n + rows)), rows, n);
+      const auto w = kernel_bytes(k, stored, rows, n);
+      const size_t rb = w.size() / rows, stride = rows + 5;
+      std::vector<float> wf(rows * n);  // (rows, n) the weights' values
+      for (size_t r = 0; r < rows; ++r) dequantize_row(k.type, &stored[r * rb], &wf[r * n], n);
+      // (kTokens, rows) each product summed in double: of the rounded operands, and exactly; with their norms.
+      std::vector<double> rounded(kTokens * rows), rounded_norm(kTokens * rows), exact(kTokens * rows), norm(kTokens * rows);
+      for (size_t t = 0; t < kTokens; ++t)
+        for (size_t r = 0; r < rows; ++r)
+          for (size_t i = 0; i < n; ++i) {
+            const double wv = wf[r * n + i], xv = xs[t][i], p = bf16(wv) * bf16(xv);
+            rounded[t * rows + r] += p;
+            rounded_norm[t * rows + r] += std::fabs(p);
+            exact[t * rows + r] += wv * xv;
+            norm[t * rows + r] += std::fabs(wv * xv);
+          }
+      for (size_t tokens : {1u, 3u, 8u, 9u, 16u, 17u, 33u}) {
+        std::vector<float> got(tokens * stride, -7.0f);
+        prompt(w.data(), rb, xa.data(), tokens, got.data(), stride, rows, n);
+        for (size_t t = 0; t < tokens; ++t) {
+          for (size_t r = 0; r < rows; ++r) {
+            const size_t j = t * rows + r;
+            const float v = got[t * stride + r];
+            ASSERT_NEAR(v, rounded[j], k.float_tolerance * rounded_norm[j] + 1e-30)
+                << "n=" << n << " rows=" << rows << " tokens=" << tokens << " token " << t << " row " << r;
+            ASSERT_NEAR(v, exact[j], (kBf16ProductTolerance + k.float_tolerance) * norm[j] + 1e-30)
+                << "n=" << n << " rows=" << rows << " tokens=" << tokens << " token " << t << " row " << r;
+          }
+          EXPECT_EQ(got[t * stride + rows], -7.0f) << "wrote past the rows, token " << t;
+        }
+      }
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(AllTypesAllLevels, KernelTable, testing::ValuesIn(all_cases()), case_name);
 INSTANTIATE_TEST_SUITE_P(PromptRows, KernelTablePrompt, testing::ValuesIn(cases_with(prompt_kernel)), case_name);
+INSTANTIATE_TEST_SUITE_P(Bf16PromptRows, KernelTableBf16Prompt, testing::ValuesIn(cases_with(bf16_prompt_kernel)),
+                         case_name);
 INSTANTIATE_TEST_SUITE_P(MultiTokenRows, KernelTableTokens, testing::ValuesIn(cases_with(decode_tokens_kernel)), case_name);
 
 // The SIMD activation quantizers against the scalar ones: Q8_K bit for bit, Q8_0 within one code on ties.

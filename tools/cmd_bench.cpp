@@ -79,9 +79,12 @@ int cmd_bench(int argc, char** argv) {
   const GgufTensorInfo* embd = model->gguf().find_tensor("token_embd.weight");
   const uint64_t bytes_per_token = weight_bytes - (hp.tied_embeddings ? 0 : embd->n_bytes - embd->n_bytes / hp.n_vocab);
   std::printf("model %s: %u layers, dim %u, vocab %u, %.1f MiB of weights, %.1f MiB read per generated token, isa %s, "
-              "openblas core %s\n",
+              "openblas core %s, prompts %s\n",
               model->source().c_str(), hp.n_layer, hp.n_embd, hp.n_vocab, static_cast<double>(weight_bytes) / (1 << 20),
-              static_cast<double>(bytes_per_token) / (1 << 20), isa_description(model->isa()).c_str(), blas_core());
+              static_cast<double>(bytes_per_token) / (1 << 20), isa_description(model->isa()).c_str(), blas_core(),
+              model->bf16_prompt_matrices() > 0
+                  ? ("bf16 in " + std::to_string(model->bf16_prompt_matrices()) + " matrices").c_str()
+                  : "exact");
   // Generation also reads the KV cache: every layer's K and V rows up to the position, on average depth + n_gen/2.
   const double kv_bytes_per_token =
       static_cast<double>(KvCache::bytes_for(hp.n_layer, 1, size_t{hp.n_head_kv} * hp.head_dim, kv_type)) *

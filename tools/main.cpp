@@ -45,13 +45,16 @@ void print_usage(FILE* out) {
   for (const Command& c : kCommands) std::fprintf(out, "  %-12s %s\n", c.name, c.summary);
   std::fprintf(out,
                "\nevery command also takes --isa scalar|avx2|avx512|amx (or EDT_ISA=...) to run at a lower instruction-set\n"
-               "level than the best this CPU has (%s), and --no-repack to use every weight matrix as stored (no\n"
-               "load-time rearrangement into faster layouts, such as Q4_0's 16-row groups from AVX-512 up)\n",
+               "level than the best this CPU has (%s), --no-repack to use every weight matrix as stored (no\n"
+               "load-time rearrangement into faster layouts, such as Q4_0's 16-row groups from AVX-512 up), and\n"
+               "--bf16-prompts to multiply f16/bf16 weights in bfloat16 in long prompts (AVX512_BF16 or AMX-BF16 CPUs;\n"
+               "faster, and no longer exact f32: within 2^-7 of each product)\n",
                edt::isa_name(edt::best_isa()));
 }
 
-// Takes --isa LEVEL / --isa=LEVEL and --no-repack out of argv (every command accepts them) and sets the process's
-// level and repacking; then reads the level once, so a bad EDT_ISA is reported before any work starts.
+// Takes --isa LEVEL / --isa=LEVEL, --no-repack and --bf16-prompts out of argv (every command accepts them) and sets
+// the process's level, repacking and prompt precision; then reads the level once, so a bad EDT_ISA is reported
+// before any work starts.
 void apply_isa_flag(int& argc, char** argv) {
   int out = 0;
   for (int i = 0; i < argc; ++i) {
@@ -67,6 +70,10 @@ void apply_isa_flag(int& argc, char** argv) {
     }
     if (a == "--no-repack") {
       edt::set_process_repack(false);
+      continue;
+    }
+    if (a == "--bf16-prompts") {
+      edt::set_process_bf16_prompts(true);
       continue;
     }
     if (!found) {

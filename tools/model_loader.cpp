@@ -13,7 +13,28 @@
 
 namespace edt {
 
-std::shared_ptr<Model> load_model_any(const std::string& path) {
+namespace {
+
+// --bf16-prompts asked for a form this model or CPU does not have: said once, since prompts then stay exact.
+std::shared_ptr<Model> said_bf16(std::shared_ptr<Model> m, const std::string& path) {
+  if (process_bf16_prompts() && m->bf16_prompt_matrices() == 0)
+    std::fprintf(stderr,
+                 "warning: %s: --bf16-prompts has no effect here: it needs f16 or bf16 weights, repacked (not "
+                 "--no-repack), at level avx512 with AVX512_BF16 or amx with AMX-BF16 (this process: %s); prompts "
+                 "stay exact f32\n",
+                 path.c_str(), isa_description(m->isa()).c_str());
+  return m;
+}
+
+std::shared_ptr<Model> load_checked(const std::string& path);
+
+}  // namespace
+
+std::shared_ptr<Model> load_model_any(const std::string& path) { return said_bf16(load_checked(path), path); }
+
+namespace {
+
+std::shared_ptr<Model> load_checked(const std::string& path) {
   namespace fs = std::filesystem;
   if (!fs::exists(path)) throw FormatError(path + ": no such file or folder");
   if (!fs::is_directory(path)) {
@@ -37,6 +58,8 @@ std::shared_ptr<Model> load_model_any(const std::string& path) {
     throw FormatError(path + ": not a GGUF file (bad magic) and not a llama2.c checkpoint (" + e.what() + ")");
   }
 }
+
+}  // namespace
 
 std::shared_ptr<Model> load_model_dequantized(const std::string& path) {
   const MappedFile file(path);

@@ -23,6 +23,16 @@ EDT_FLOAT_X16_KERNELS(f16)
 EDT_FLOAT_X16_KERNELS(bf16)
 #undef EDT_FLOAT_X16_KERNELS
 #undef EDT_FLOAT_X16_LEVEL
+// The bf16 prompt forms (float_x16_bf16.h): AVX512_BF16 at Avx512, AMX-BF16 at Amx. None for F32x16: f32 weights
+// keep the exact prompt.
+#define EDT_FLOAT_X16_BF16(name)                                                                                    \
+  void name##x16_prompt_bf16_avx512(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens,      \
+                                    float* y, size_t y_stride, size_t rows, size_t n);                            \
+  void name##x16_prompt_bf16_amx(const uint8_t* w, size_t row_bytes, const Activations* x, size_t tokens,         \
+                                 float* y, size_t y_stride, size_t rows, size_t n);
+EDT_FLOAT_X16_BF16(f16)
+EDT_FLOAT_X16_BF16(bf16)
+#undef EDT_FLOAT_X16_BF16
 
 namespace {
 
@@ -38,14 +48,15 @@ struct LevelKernels {
   DecodeTokensKernel tokens, prompt;
 };
 template <class Layout>
-constexpr TypeKernels float_x16_row(GgmlType type, LevelKernels avx512, const char* name) {
+constexpr TypeKernels float_x16_row(GgmlType type, LevelKernels avx512, const char* name,
+                                    std::array<DecodeTokensKernel, kIsaCount> prompt_bf16 = {}) {
   return TypeKernels{type, ActFormat::F32,
                      {reference_lane_rows<Layout::dequantize_lane, Layout::kRows, ActFormat::F32>, nullptr, avx512.rows},
                      {}, 1e-5,
                      {nullptr, nullptr, avx512.tokens},
                      {nullptr, nullptr, avx512.prompt},
                      {},
-                     Layout::kRows, Layout::repack, Layout::dequantize_lane, name};
+                     Layout::kRows, Layout::repack, Layout::dequantize_lane, name, prompt_bf16};
 }
 
 }  // namespace
@@ -54,9 +65,11 @@ constexpr TypeKernels float_x16_row(GgmlType type, LevelKernels avx512, const ch
 extern const TypeKernels kF32x16Kernels = float_x16_row<FloatX16Layout<float, same_f32>>(
     GgmlType::F32, EDT_LEVEL_KERNELS(f32, avx512), "F32x16");
 extern const TypeKernels kF16x16Kernels = float_x16_row<FloatX16Layout<uint16_t, f16_to_f32>>(
-    GgmlType::F16, EDT_LEVEL_KERNELS(f16, avx512), "F16x16");
+    GgmlType::F16, EDT_LEVEL_KERNELS(f16, avx512), "F16x16",
+    {nullptr, nullptr, f16x16_prompt_bf16_avx512, f16x16_prompt_bf16_amx});
 extern const TypeKernels kBf16x16Kernels = float_x16_row<FloatX16Layout<uint16_t, bf16_to_f32>>(
-    GgmlType::BF16, EDT_LEVEL_KERNELS(bf16, avx512), "BF16x16");
+    GgmlType::BF16, EDT_LEVEL_KERNELS(bf16, avx512), "BF16x16",
+    {nullptr, nullptr, bf16x16_prompt_bf16_avx512, bf16x16_prompt_bf16_amx});
 #undef EDT_LEVEL_KERNELS
 
 }  // namespace edt::kernels

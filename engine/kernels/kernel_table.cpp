@@ -69,6 +69,16 @@ DecodeTokensKernel prompt_kernel(const TypeKernels& k, Isa isa) {
   return nullptr;
 }
 
+DecodeTokensKernel bf16_prompt_kernel(const TypeKernels& k, Isa isa) {
+  const CpuFeatures& f = cpu_features();
+  for (size_t i = static_cast<size_t>(isa) + 1; i-- > 0;) {
+    const auto level = static_cast<Isa>(i);
+    const bool feature = level == Isa::Amx ? f.amx_bf16 : level == Isa::Avx512 ? f.avx512_bf16 : true;
+    if (k.prompt_bf16[i] && feature) return k.prompt_bf16[i];
+  }
+  return nullptr;
+}
+
 const TypeKernels* repacked_kernels(const TypeKernels& k, Isa isa) { return at_or_below(k.repacked, isa); }
 
 }  // namespace edt

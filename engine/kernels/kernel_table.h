@@ -67,6 +67,13 @@ struct TypeKernels {
   RepackGroupFn repack = nullptr;
   DequantizeLaneKernel dequantize_lane = nullptr;
   const char* layout = nullptr;
+
+  // By Isa, the prompt form in bfloat16, the opt-in reduced-precision prompt (--bf16-prompts): weights and
+  // activations rounded to bf16 (to nearest even), their products exact and summed in f32 (AVX-512 BF16's
+  // vdpbf16ps; AMX-BF16 tiles at Amx). Not the default: it leaves the forward passes' 1e-4 references for
+  // |y − Σ w·x| ≤ (2^-7 + float_tolerance)·Σ|w·x| (docs/kernels.md). An entry runs only where the CPU has its
+  // form's feature, which the level alone does not imply (bf16_prompt_kernel checks).
+  std::array<DecodeTokensKernel, kIsaCount> prompt_bf16{};
 };
 
 // The row of a stored type (never a repacked layout's), or nullptr when the engine cannot compute with it.
@@ -86,6 +93,11 @@ DecodeTokensKernel decode_tokens_kernel(const TypeKernels& k, Isa isa);
 // The prompt form of the highest level <= isa that has one, if that level is not below the one
 // decode_kernel(k, isa) comes from; else nullptr.
 DecodeTokensKernel prompt_kernel(const TypeKernels& k, Isa isa);
+// The bf16 prompt form of the highest level <= isa that has one whose CPU feature is present (AVX512_BF16 for
+// Avx512's, AMX-BF16 for Amx's), or nullptr.
+DecodeTokensKernel bf16_prompt_kernel(const TypeKernels& k, Isa isa);
+// Products of bf16-rounded operands: the stated bound's first term, in units of Σ|w·x| (two roundings of 2^-8).
+inline constexpr double kBf16ProductTolerance = 1.0 / 128 + 1.0 / 65536;
 // The row of the layout matrices of k's type are repacked into at isa, or nullptr.
 const TypeKernels* repacked_kernels(const TypeKernels& k, Isa isa);
 
