@@ -6,6 +6,7 @@
 #   LLAMA_BENCH=/path/llama-bench [LLAMA_QUANTIZE=/path/llama-quantize] ./bench/compare_llamacpp.sh > out.md
 # CASES lists shape:type pairs; a K-quant type (Q4_K_M, Q5_K_M, Q6_K, ...) is made from the shape's f32 file by
 # llama-quantize (so needs LLAMA_QUANTIZE), the plain types by `edt mkmodel` (every matrix in that type).
+# EDT_FLAGS adds flags to every `edt bench` run of the cases (e.g. EDT_FLAGS=--bf16-prompts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Both engines at their own OpenMP defaults: llama.cpp's ggml is an OpenMP program too, and an OMP_WAIT_POLICY left
@@ -38,7 +39,8 @@ gen_tokens() { case "$1" in S) echo 128 ;; M) echo 64 ;; *) echo 32 ;; esac; }
 
 run_edt() {  # file n_gen -> "pp tg probe_gb_s mib_per_token" (medians of the repetitions)
   local out
-  out=$("$EDT" bench -m "$1" -p 128 -n "$2" -t "$THREADS" -r 3)
+  # shellcheck disable=SC2086  # EDT_FLAGS: several words on purpose
+  out=$("$EDT" bench ${EDT_FLAGS:-} -m "$1" -p 128 -n "$2" -t "$THREADS" -r 3)
   printf '== edt %s\n%s\n' "$1" "$out" >>"$OUT.raw"
   # The model line gives the MiB read per generated token; the tg line the bandwidth probe's GB/s next to the runs.
   awk '/MiB read per generated token/ {for (i = 2; i <= NF; ++i) if ($i == "MiB" && $(i + 1) == "read") mib = $(i - 1)}
@@ -68,7 +70,7 @@ median() { python3 -c 'import statistics, sys; print(statistics.median(float(x) 
 
 echo "# edt vs llama.cpp, $(date -u +%FT%TZ), $THREADS threads, $(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "# flags: $(grep -m1 flags /proc/cpuinfo | grep -o -w -E 'avx2|fma|f16c|avx512f|avx512bw|avx512vl|avx512dq|avx512_vnni|avx512_bf16|amx_tile|amx_int8|amx_bf16' | xargs)"
-echo "# edt $(git rev-parse --short HEAD) at isa ${EDT_ISA:-(the best this CPU has)}; llama-bench: $LLAMA_BENCH"
+echo "# edt $(git rev-parse --short HEAD) at isa ${EDT_ISA:-(the best this CPU has)}${EDT_FLAGS:+, flags $EDT_FLAGS}; llama-bench: $LLAMA_BENCH"
 echo
 # The paired column pairs each round's two generation runs (the host's bandwidth moves between rounds by more than the
 # engines differ, and a round's two runs are seconds apart): the median of the per-round ratios, then the ratios.

@@ -4,7 +4,8 @@
 // rotate through a set larger than the last-level cache (128 MiB of weights), so the figure is what a model's
 // decode sees: DRAM reads, not L3 hits. KernelGemm: a 128-token batch (prefill) dequantized to f32 for sgemm,
 // GFLOP/s = 2·n·rows·cols per second. KernelTokens: the same 128 tokens through the integer kernels' multi-token
-// form (matvec_rows_group, the prompt route of the integer types), GFLOP/s counted the same way.
+// form (matvec_rows_group, the prompt route of the integer types), GFLOP/s counted the same way. KernelPrompt: the
+// prompt forms (matvec_prompt_rows_group); KernelPromptBf16: the same through the bf16 forms (--bf16-prompts).
 // Arguments: weight type (GgmlType value, every stored type of the kernel table), then threads. The matrices are
 // repacked as a model's are at load (engine/ops/weight_repack.h) where the level has a layout for the type; the
 // *Stored variants, for those types only, run the same products on the rows as stored, to show what repacking gives.
@@ -113,11 +114,14 @@ using RowsGroup = void (*)(std::span<const MatvecTask>, const float*, size_t, vo
 
 // n rows of X through one of the row-wise routes: 128 (as in pp128), or 4 (a server's decode step of four
 // sequences, whose rows all meet each weight block in one pass, over a set of matrices larger than the cache).
-void rows_route(benchmark::State& state, RowsGroup route, bool repack, size_t n = 128) {
+// bf16: the repacked matrices' prompts through their bf16 forms (--bf16-prompts).
+void rows_route(benchmark::State& state, RowsGroup route, bool repack, size_t n = 128, bool bf16 = false) {
   const auto type = static_cast<GgmlType>(state.range(0));
   const int threads = static_cast<int>(state.range(1));
   MatrixSet set(type, n <= kMaxTileTokens ? std::max<size_t>(1, kSetBytes / (kRows * *ggml_row_bytes(type, kCols))) : 1,
                 repack);
+  if (bf16)
+    for (WeightMatrix& m : set.matrices) m.prompt = bf16_prompt_kernel(*repacked_kernels(*type_kernels(type), m.isa), m.isa);
   const auto x = random_values(n * kCols, 13);  // (n, cols)
   std::vector<float> y(n * kRows);              // (n, rows)
   std::vector<uint8_t> scratch(kRowwiseMaxRows * matvec_scratch_bytes(kCols));  // the rows' quantized activations
@@ -141,6 +145,16 @@ void prompt_bench(benchmark::State& state, bool repack) {
     return;
   }
   rows_route(state, matvec_prompt_rows_group, repack);
+}
+
+// The bf16 prompt forms (kernel_table.h's prompt_bf16), for the types that have one on this CPU.
+void KernelPromptBf16(benchmark::State& state) {
+  const TypeKernels* layout = repacked_kernels(*type_kernels(static_cast<GgmlType>(state.range(0))), process_isa());
+  if (layout == nullptr || bf16_prompt_kernel(*layout, process_isa()) == nullptr) {
+    state.SkipWithError("no bf16 prompt form at this level on this CPU");
+    return;
+  }
+  rows_route(state, matvec_prompt_rows_group, true, 128, true);
 }
 
 void KernelMatvec(benchmark::State& state) { matvec_bench(state, true); }
@@ -194,6 +208,7 @@ BENCHMARK(KernelDecodeStep4)->Apply(type_and_thread_args);
 BENCHMARK(KernelDecodeStep4Stored)->Apply(layout_type_and_thread_args);
 BENCHMARK(KernelPrompt)->Apply(type_and_thread_args);
 BENCHMARK(KernelPromptStored)->Apply(layout_type_and_thread_args);
+BENCHMARK(KernelPromptBf16)->Apply(layout_type_and_thread_args);
 
 }  // namespace
 }  // namespace edt

@@ -8,6 +8,7 @@
 // kernels do: only the order of the sums differs, so a forward pass keeps the f32 references' tolerance.
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "cpu/prefetch.h"
 #include "engine/kernels/kernel_table.h"
@@ -152,21 +153,33 @@ inline void prompt_tokens(int count, const uint8_t* w, size_t group_bytes, size_
 
 // A prompt chunk: groups in chunks that stay in L2, the depth in kDepth slices, and tokens in tiles of up to
 // V::kTileTokens whose slice of x is copied to a stride-kDepth block first (one base pointer with constant offsets for
-// every broadcast, whatever the tokens' addresses).
+// every broadcast, whatever the tokens' addresses). A chunk's slices are first copied into one contiguous block: in
+// the matrix they lie a group apart, and a group of a 2048-wide f32 or f16 matrix is 128 or 64 KiB, so the 32 slices
+// of a chunk fall on the same L2 sets (16 ways) and evict each other before the next token tile reads them.
 template <class V, class Elem>
 inline void prompt(const uint8_t* w, size_t row_bytes, const Activations* x, size_t count, float* y, size_t y_stride,
                    size_t rows, size_t n) {
   alignas(64) float xp[V::kTileTokens * kDepth];  // (V::kTileTokens, kDepth) one tile's tokens over one depth slice
+  constexpr size_t kSliceBytes = Elem::kDepth * Elem::kGroupBytes;
+  struct alignas(64) Line {
+    uint8_t bytes[64];
+  };
+  // (kChunkGroups, kSliceBytes) one chunk's depth slices, contiguous; per thread, sized once.
+  thread_local std::vector<Line> packed(kChunkGroups * kSliceBytes / sizeof(Line));
+  uint8_t* slices = packed.front().bytes;
   const size_t group_bytes = kGroup * row_bytes, groups = rows / kGroup;
   for (size_t g0 = 0; g0 < groups; g0 += kChunkGroups) {
     const size_t chunk = std::min(kChunkGroups, groups - g0);
     for (size_t i0 = 0; i0 < n; i0 += Elem::kDepth) {
       const size_t depth = std::min(Elem::kDepth, n - i0);
+      for (size_t g = 0; g < chunk; ++g)
+        std::memcpy(slices + g * kSliceBytes, w + (g0 + g) * group_bytes + i0 * Elem::kGroupBytes,
+                    depth * Elem::kGroupBytes);
       for (size_t t0 = 0; t0 < count; t0 += V::kTileTokens) {
         const size_t tile = std::min<size_t>(V::kTileTokens, count - t0);
         for (size_t t = 0; t < tile; ++t) std::memcpy(xp + t * kDepth, x[t0 + t].f32 + i0, depth * sizeof(float));
-        prompt_tokens<V, Elem>(static_cast<int>(tile), w + g0 * group_bytes + i0 * Elem::kGroupBytes, group_bytes,
-                               chunk, xp, depth, y + t0 * y_stride + g0 * kGroup, y_stride, i0 == 0);
+        prompt_tokens<V, Elem>(static_cast<int>(tile), slices, kSliceBytes, chunk, xp, depth,
+                               y + t0 * y_stride + g0 * kGroup, y_stride, i0 == 0);
       }
     }
   }
