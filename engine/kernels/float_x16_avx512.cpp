@@ -25,17 +25,14 @@ struct V {
 
 struct F32 {
   static constexpr size_t kGroupBytes = 64;  // element i of 16 rows
-  static constexpr size_t kDepth = 128;      // 8 KiB of a group per depth slice
   static __m512 load16(const uint8_t* p) { return _mm512_loadu_ps(p); }
 };
 struct F16 {
   static constexpr size_t kGroupBytes = 32;
-  static constexpr size_t kDepth = 256;
   static __m512 load16(const uint8_t* p) { return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
 };
 struct Bf16 {
   static constexpr size_t kGroupBytes = 32;
-  static constexpr size_t kDepth = 256;
   static __m512 load16(const uint8_t* p) {
     const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));

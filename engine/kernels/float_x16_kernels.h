@@ -2,9 +2,8 @@
 // The float x16 layouts' kernels (layout in float_x16_layout.h), written once over a level's 16-row vector V (zero,
 // load/store of 16 floats, multiply-add by a broadcast float, and the level's tile sizes: one __m512 in
 // float_x16_avx512.cpp, the only level that has them; see float_x16.cpp for the AVX2 one measured and dropped) and
-// a type's Elem policy at that level (its 16-row load with the conversion to f32, its bytes per element of a group,
-// and its prompt depth). The
-// products are exact f32 multiply-adds of the converted weights with the f32 activations, as the stored rows'
+// a type's Elem policy at that level (its 16-row load with the conversion to f32, and its bytes per element of a
+// group). The products are exact f32 multiply-adds of the converted weights with the f32 activations, as the stored rows'
 // kernels do: only the order of the sums differs, so a forward pass keeps the f32 references' tolerance.
 #include <algorithm>
 #include <cstring>
@@ -102,7 +101,7 @@ inline void tokens(const uint8_t* w, size_t row_bytes, const Activations* x, siz
 
 // ---- The prompt form: a GEMM over the layout, rows in the lanes, tokens broadcast.
 
-inline constexpr size_t kDepth = 256;  // most elements per pass over a tile (Elem::kDepth: 8 KiB a group in L1)
+inline constexpr size_t kDepth = 128;  // elements per depth slice: 8 KiB of a packed group, in L1 while a tile passes
 // A micro-tile: V::kTileGroups groups (16 rows each, one weight vector per group and element) against up to
 // V::kTileTokens tokens, each token's element broadcast once and multiplied into every group. AVX-512: 3 groups x 8
 // tokens (24 accumulators, 3 weight loads and 8 broadcasts per 24 multiply-adds; one group x 16 tokens needed a load
@@ -151,35 +150,47 @@ inline void prompt_tokens(int count, const uint8_t* w, size_t group_bytes, size_
     prompt_tile<V, Elem, 1, kTok>(w + g * group_bytes, group_bytes, xp, depth, y + g * kGroup, y_stride, first);
 }
 
+// The packed slices' element loader: sixteen f32, whatever the stored type.
+template <class V>
+struct PackedF32 {
+  static constexpr size_t kGroupBytes = 16 * sizeof(float);
+  static typename V::Reg load16(const uint8_t* p) { return V::load(reinterpret_cast<const float*>(p)); }
+};
+
 // A prompt chunk: groups in chunks that stay in L2, the depth in kDepth slices, and tokens in tiles of up to
 // V::kTileTokens whose slice of x is copied to a stride-kDepth block first (one base pointer with constant offsets for
-// every broadcast, whatever the tokens' addresses). A chunk's slices are first copied into one contiguous block: in
-// the matrix they lie a group apart, and a group of a 2048-wide f32 or f16 matrix is 128 or 64 KiB, so the 32 slices
-// of a chunk fall on the same L2 sets (16 ways) and evict each other before the next token tile reads them.
+// every broadcast, whatever the tokens' addresses). A chunk's slices are first converted to f32 (exactly, as decode's
+// loads do) into one contiguous block, which every token tile then reads: so F16 and BF16 convert once per slice, not
+// once per tile, and the slices do not alias in L2 (in the matrix they lie a group apart, and a group of a 2048-wide
+// f32 or f16 matrix is 128 or 64 KiB, so the 32 slices of a chunk fell on the same L2 sets, 16 ways, and evicted each
+// other before the next tile read them).
 template <class V, class Elem>
 inline void prompt(const uint8_t* w, size_t row_bytes, const Activations* x, size_t count, float* y, size_t y_stride,
                    size_t rows, size_t n) {
   alignas(64) float xp[V::kTileTokens * kDepth];  // (V::kTileTokens, kDepth) one tile's tokens over one depth slice
-  constexpr size_t kSliceBytes = Elem::kDepth * Elem::kGroupBytes;
+  constexpr size_t kSliceFloats = kDepth * kGroup;
   struct alignas(64) Line {
-    uint8_t bytes[64];
+    float f[16];
   };
-  // (kChunkGroups, kSliceBytes) one chunk's depth slices, contiguous; per thread, sized once.
-  thread_local std::vector<Line> packed(kChunkGroups * kSliceBytes / sizeof(Line));
-  uint8_t* slices = packed.front().bytes;
+  // (kChunkGroups, kDepth, 16) one chunk's depth slices as f32, contiguous; per thread, sized once.
+  thread_local std::vector<Line> packed(kChunkGroups * kDepth);
+  float* slices = packed.front().f;
   const size_t group_bytes = kGroup * row_bytes, groups = rows / kGroup;
   for (size_t g0 = 0; g0 < groups; g0 += kChunkGroups) {
     const size_t chunk = std::min(kChunkGroups, groups - g0);
-    for (size_t i0 = 0; i0 < n; i0 += Elem::kDepth) {
-      const size_t depth = std::min(Elem::kDepth, n - i0);
-      for (size_t g = 0; g < chunk; ++g)
-        std::memcpy(slices + g * kSliceBytes, w + (g0 + g) * group_bytes + i0 * Elem::kGroupBytes,
-                    depth * Elem::kGroupBytes);
+    for (size_t i0 = 0; i0 < n; i0 += kDepth) {
+      const size_t depth = std::min(kDepth, n - i0);
+      for (size_t g = 0; g < chunk; ++g) {
+        const uint8_t* src = w + (g0 + g) * group_bytes + i0 * Elem::kGroupBytes;
+        float* dst = slices + g * kSliceFloats;
+        for (size_t i = 0; i < depth; ++i) V::store(dst + kGroup * i, Elem::load16(src + i * Elem::kGroupBytes));
+      }
       for (size_t t0 = 0; t0 < count; t0 += V::kTileTokens) {
         const size_t tile = std::min<size_t>(V::kTileTokens, count - t0);
         for (size_t t = 0; t < tile; ++t) std::memcpy(xp + t * kDepth, x[t0 + t].f32 + i0, depth * sizeof(float));
-        prompt_tokens<V, Elem>(static_cast<int>(tile), slices, kSliceBytes, chunk, xp, depth,
-                               y + t0 * y_stride + g0 * kGroup, y_stride, i0 == 0);
+        prompt_tokens<V, PackedF32<V>>(static_cast<int>(tile), reinterpret_cast<const uint8_t*>(slices),
+                                       kSliceFloats * sizeof(float), chunk, xp, depth, y + t0 * y_stride + g0 * kGroup,
+                                       y_stride, i0 == 0);
       }
     }
   }
