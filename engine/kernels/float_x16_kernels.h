@@ -131,23 +131,39 @@ inline void prompt_tile(const uint8_t* w, size_t group_bytes, const float* xp, s
     for (int t = 0; t < kTok; ++t) V::store(y + t * y_stride + kGroup * g, acc[g][t]);
 }
 
-// A tile of kTok tokens over groups [0, groups), V::kTileGroups at a time and the rest one by one; count < kTok goes
-// to the instantiation for count.
+// The next depth slice's lines in the matrix, asked for into L2 a few at a time while the current slice's tiles run,
+// so that packing it reads from cache: packing a slice straight from memory left the multiply-adds idle while it
+// waited (the Zen 4's L f32 pp128 fell 96-100 -> 81-92 tok/s when the packing came in, bench/RESULTS.md).
+struct SliceLines {
+  const uint8_t* first = nullptr;  // the slice's first element in its first group
+  size_t group_bytes = 0, lines_per_group = 0, lines = 0, next = 0, per_step = 0;
+  void step() {
+    for (const size_t end = std::min(lines, next + per_step); next < end; ++next)
+      prefetch_to_l2(first + next / lines_per_group * group_bytes + next % lines_per_group * 64);
+  }
+};
+
+// A tile of kTok tokens over groups [0, groups), V::kTileGroups at a time and the rest one by one, a step of `ahead`
+// after each; count < kTok goes to the instantiation for count.
 template <class V, class Elem, int kTok = V::kTileTokens>
 inline void prompt_tokens(int count, const uint8_t* w, size_t group_bytes, size_t groups, const float* xp, size_t depth,
-                          float* y, size_t y_stride, bool first) {
+                          float* y, size_t y_stride, bool first, SliceLines& ahead) {
   if constexpr (kTok > 1) {
     if (count < kTok) {
-      prompt_tokens<V, Elem, kTok - 1>(count, w, group_bytes, groups, xp, depth, y, y_stride, first);
+      prompt_tokens<V, Elem, kTok - 1>(count, w, group_bytes, groups, xp, depth, y, y_stride, first, ahead);
       return;
     }
   }
   constexpr int kG = V::kTileGroups;
   size_t g = 0;
-  for (; g + kG <= groups; g += kG)
+  for (; g + kG <= groups; g += kG) {
     prompt_tile<V, Elem, kG, kTok>(w + g * group_bytes, group_bytes, xp, depth, y + g * kGroup, y_stride, first);
-  for (; g < groups; ++g)
+    ahead.step();
+  }
+  for (; g < groups; ++g) {
     prompt_tile<V, Elem, 1, kTok>(w + g * group_bytes, group_bytes, xp, depth, y + g * kGroup, y_stride, first);
+    ahead.step();
+  }
 }
 
 // The packed slices' element loader: sixteen f32, whatever the stored type.
@@ -176,6 +192,7 @@ inline void prompt(const uint8_t* w, size_t row_bytes, const Activations* x, siz
   thread_local std::vector<Line> packed(kChunkGroups * kDepth);
   float* slices = packed.front().f;
   const size_t group_bytes = kGroup * row_bytes, groups = rows / kGroup;
+  const size_t tiles = (count + V::kTileTokens - 1) / V::kTileTokens;
   for (size_t g0 = 0; g0 < groups; g0 += kChunkGroups) {
     const size_t chunk = std::min(kChunkGroups, groups - g0);
     for (size_t i0 = 0; i0 < n; i0 += kDepth) {
@@ -185,12 +202,24 @@ inline void prompt(const uint8_t* w, size_t row_bytes, const Activations* x, siz
         float* dst = slices + g * kSliceFloats;
         for (size_t i = 0; i < depth; ++i) V::store(dst + kGroup * i, Elem::load16(src + i * Elem::kGroupBytes));
       }
+      // The slice after this one: the next depth, or the next chunk's first; spread over this slice's tile steps.
+      SliceLines ahead;
+      const size_t next_g0 = i0 + kDepth < n ? g0 : g0 + kChunkGroups, next_i0 = i0 + kDepth < n ? i0 + kDepth : 0;
+      if (next_g0 < groups) {
+        const size_t next_chunk = std::min(kChunkGroups, groups - next_g0);
+        const size_t steps_per_tile = chunk / V::kTileGroups + chunk % V::kTileGroups;
+        ahead.first = w + next_g0 * group_bytes + next_i0 * Elem::kGroupBytes;
+        ahead.group_bytes = group_bytes;
+        ahead.lines_per_group = (std::min(kDepth, n - next_i0) * Elem::kGroupBytes + 63) / 64;
+        ahead.lines = next_chunk * ahead.lines_per_group;
+        ahead.per_step = (ahead.lines + tiles * steps_per_tile - 1) / (tiles * steps_per_tile);
+      }
       for (size_t t0 = 0; t0 < count; t0 += V::kTileTokens) {
         const size_t tile = std::min<size_t>(V::kTileTokens, count - t0);
         for (size_t t = 0; t < tile; ++t) std::memcpy(xp + t * kDepth, x[t0 + t].f32 + i0, depth * sizeof(float));
         prompt_tokens<V, PackedF32<V>>(static_cast<int>(tile), reinterpret_cast<const uint8_t*>(slices),
                                        kSliceFloats * sizeof(float), chunk, xp, depth, y + t0 * y_stride + g0 * kGroup,
-                                       y_stride, i0 == 0);
+                                       y_stride, i0 == 0, ahead);
       }
     }
   }
