@@ -112,15 +112,19 @@ inline constexpr size_t kChunkGroups = 32;  // groups whose depth slice (256 KiB
 // tokens packed at stride kDepth in xp, accumulated into y[t · y_stride + 16g + j] (started at zero when `first`).
 // One long chain per (row, token), in element order whatever the tile's shape: the tile's independent accumulators
 // already fill the multiply-add units, and every shape gives the same bits.
+// With a `pack` block, each loaded weight vector is also stored there as f32, group g's element i at
+// pack[(g · kDepth + i) · 16], for the slice's later tiles to read.
 template <class V, class Elem, int kG, int kTok>
 inline void prompt_tile(const uint8_t* w, size_t group_bytes, const float* xp, size_t depth, float* y, size_t y_stride,
-                        bool first) {
+                        bool first, float* pack) {
   typename V::Reg acc[kG][kTok];  // (kG, kTok) 16 rows' sums each
   for (int g = 0; g < kG; ++g)
     for (int t = 0; t < kTok; ++t) acc[g][t] = first ? V::zero() : V::load(y + t * y_stride + kGroup * g);
   for (size_t i = 0; i < depth; ++i) {
     typename V::Reg wv[kG];  // (kG) element i of each group's 16 rows
     for (int g = 0; g < kG; ++g) wv[g] = Elem::load16(w + g * group_bytes + i * Elem::kGroupBytes);
+    if (pack)
+      for (int g = 0; g < kG; ++g) V::store(pack + (g * kDepth + i) * kGroup, wv[g]);
 #pragma GCC unroll 16
     for (int t = 0; t < kTok; ++t) {
       const typename V::Reg xv = V::broadcast(xp[t * kDepth + i]);
@@ -144,24 +148,28 @@ struct SliceLines {
 };
 
 // A tile of kTok tokens over groups [0, groups), V::kTileGroups at a time and the rest one by one, a step of `ahead`
-// after each; count < kTok goes to the instantiation for count.
+// after each; count < kTok goes to the instantiation for count. With `pack`, the groups' weights are stored there too
+// (group g at pack + g · kDepth · 16).
 template <class V, class Elem, int kTok = V::kTileTokens>
 inline void prompt_tokens(int count, const uint8_t* w, size_t group_bytes, size_t groups, const float* xp, size_t depth,
-                          float* y, size_t y_stride, bool first, SliceLines& ahead) {
+                          float* y, size_t y_stride, bool first, SliceLines& ahead, float* pack) {
   if constexpr (kTok > 1) {
     if (count < kTok) {
-      prompt_tokens<V, Elem, kTok - 1>(count, w, group_bytes, groups, xp, depth, y, y_stride, first, ahead);
+      prompt_tokens<V, Elem, kTok - 1>(count, w, group_bytes, groups, xp, depth, y, y_stride, first, ahead, pack);
       return;
     }
   }
   constexpr int kG = V::kTileGroups;
+  const auto pack_at = [&](size_t g) { return pack ? pack + g * kDepth * kGroup : nullptr; };
   size_t g = 0;
   for (; g + kG <= groups; g += kG) {
-    prompt_tile<V, Elem, kG, kTok>(w + g * group_bytes, group_bytes, xp, depth, y + g * kGroup, y_stride, first);
+    prompt_tile<V, Elem, kG, kTok>(w + g * group_bytes, group_bytes, xp, depth, y + g * kGroup, y_stride, first,
+                                   pack_at(g));
     ahead.step();
   }
   for (; g < groups; ++g) {
-    prompt_tile<V, Elem, 1, kTok>(w + g * group_bytes, group_bytes, xp, depth, y + g * kGroup, y_stride, first);
+    prompt_tile<V, Elem, 1, kTok>(w + g * group_bytes, group_bytes, xp, depth, y + g * kGroup, y_stride, first,
+                                  pack_at(g));
     ahead.step();
   }
 }
@@ -175,11 +183,12 @@ struct PackedF32 {
 
 // A prompt chunk: groups in chunks that stay in L2, the depth in kDepth slices, and tokens in tiles of up to
 // V::kTileTokens whose slice of x is copied to a stride-kDepth block first (one base pointer with constant offsets for
-// every broadcast, whatever the tokens' addresses). A chunk's slices are first converted to f32 (exactly, as decode's
-// loads do) into one contiguous block, which every token tile then reads: so F16 and BF16 convert once per slice, not
-// once per tile, and the slices do not alias in L2 (in the matrix they lie a group apart, and a group of a 2048-wide
-// f32 or f16 matrix is 128 or 64 KiB, so the 32 slices of a chunk fell on the same L2 sets, 16 ways, and evicted each
-// other before the next tile read them).
+// every broadcast, whatever the tokens' addresses). A slice's first tile reads it from the matrix and also stores the
+// weights it converted (exactly, as decode's loads do) into one contiguous f32 block, which the slice's other tiles
+// read: so F16 and BF16 convert once per slice, not once per tile, and the later tiles' reads do not alias in L2 (in
+// the matrix the slices lie a group apart, and a group of a 2048-wide f32 or f16 matrix is 128 or 64 KiB, so the 32
+// slices of a chunk fell on the same L2 sets and evicted each other before the next tile read them). Packing in the
+// first tile rather than in a pass of its own keeps the multiply-adds busy while the slice comes from memory.
 template <class V, class Elem>
 inline void prompt(const uint8_t* w, size_t row_bytes, const Activations* x, size_t count, float* y, size_t y_stride,
                    size_t rows, size_t n) {
@@ -197,11 +206,6 @@ inline void prompt(const uint8_t* w, size_t row_bytes, const Activations* x, siz
     const size_t chunk = std::min(kChunkGroups, groups - g0);
     for (size_t i0 = 0; i0 < n; i0 += kDepth) {
       const size_t depth = std::min(kDepth, n - i0);
-      for (size_t g = 0; g < chunk; ++g) {
-        const uint8_t* src = w + (g0 + g) * group_bytes + i0 * Elem::kGroupBytes;
-        float* dst = slices + g * kSliceFloats;
-        for (size_t i = 0; i < depth; ++i) V::store(dst + kGroup * i, Elem::load16(src + i * Elem::kGroupBytes));
-      }
       // The slice after this one: the next depth, or the next chunk's first; spread over this slice's tile steps.
       SliceLines ahead;
       const size_t next_g0 = i0 + kDepth < n ? g0 : g0 + kChunkGroups, next_i0 = i0 + kDepth < n ? i0 + kDepth : 0;
@@ -214,12 +218,19 @@ inline void prompt(const uint8_t* w, size_t row_bytes, const Activations* x, siz
         ahead.lines = next_chunk * ahead.lines_per_group;
         ahead.per_step = (ahead.lines + tiles * steps_per_tile - 1) / (tiles * steps_per_tile);
       }
+      // The first tile reads the slice from the matrix and packs it as it goes; the others read the packed block.
+      const uint8_t* slice = w + g0 * group_bytes + i0 * Elem::kGroupBytes;
       for (size_t t0 = 0; t0 < count; t0 += V::kTileTokens) {
         const size_t tile = std::min<size_t>(V::kTileTokens, count - t0);
         for (size_t t = 0; t < tile; ++t) std::memcpy(xp + t * kDepth, x[t0 + t].f32 + i0, depth * sizeof(float));
-        prompt_tokens<V, PackedF32<V>>(static_cast<int>(tile), reinterpret_cast<const uint8_t*>(slices),
-                                       kSliceFloats * sizeof(float), chunk, xp, depth, y + t0 * y_stride + g0 * kGroup,
-                                       y_stride, i0 == 0, ahead);
+        float* yt = y + t0 * y_stride + g0 * kGroup;
+        if (t0 == 0)
+          prompt_tokens<V, Elem>(static_cast<int>(tile), slice, group_bytes, chunk, xp, depth, yt, y_stride, i0 == 0,
+                                 ahead, tiles > 1 ? slices : nullptr);
+        else
+          prompt_tokens<V, PackedF32<V>>(static_cast<int>(tile), reinterpret_cast<const uint8_t*>(slices),
+                                         kSliceFloats * sizeof(float), chunk, xp, depth, yt, y_stride, i0 == 0, ahead,
+                                         nullptr);
       }
     }
   }
